@@ -1,0 +1,102 @@
+import type { CarriedConversation, Channel, ConversationStatus, TranscriptEntry } from '../domain/conversation';
+import { answerFromKnowledgeBase, type GroundedAnswer } from '../domain/kb/embedded-answerer';
+import type { Lang } from '../domain/language';
+import type { Models } from './db/models';
+import type { KnowledgeSource } from './knowledge';
+
+export interface RecordTurnInput {
+  conversationId: string;
+  channel: Channel;
+  customerId: string;
+  entries: TranscriptEntry[];
+  turns: number;
+  status: ConversationStatus;
+}
+
+export interface ConversationClosedInput {
+  conversationId: string;
+  channel: Channel;
+  customerId: string;
+  turns: number;
+  reason: 'idle' | 'requested';
+  closedAt: string;
+}
+
+const RESUME_TRANSCRIPT = 20;
+const DUPLICATE_KEY = 11000;
+
+function isDuplicateKeyError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  if ('code' in error && error.code === DUPLICATE_KEY) return true;
+  const writeErrors = 'writeErrors' in error && Array.isArray(error.writeErrors) ? (error.writeErrors as Array<{ code?: number }>) : [];
+  return writeErrors.length > 0 && writeErrors.every((e) => e.code === DUPLICATE_KEY);
+}
+
+export function createConversationActivities(deps: { models: Models; knowledge: KnowledgeSource }) {
+  const { models, knowledge } = deps;
+
+  return {
+    /** Where a conversation left off, when a closed one is picked up again by a new run. */
+    async loadConversation(conversationId: string): Promise<CarriedConversation | undefined> {
+      const rows = await models.Message.find({ conversationId }).sort({ seq: -1 }).limit(RESUME_TRANSCRIPT).lean();
+      if (rows.length === 0) return undefined;
+      const summary = await models.Conversation.findOne({ conversationId }, { turns: 1 }).lean();
+      const recentTranscript: TranscriptEntry[] = rows.reverse().map((r) => ({
+        entryId: r.entryId,
+        seq: r.seq,
+        role: r.role,
+        text: r.text,
+        citations: r.citations,
+        at: r.at.toISOString(),
+      }));
+      return { lastSeq: recentTranscript.at(-1)?.seq ?? 0, turns: summary?.turns ?? 0, recentTranscript, recentReplies: [] };
+    },
+
+    async answerMessage(input: { text: string; lang: Lang }): Promise<GroundedAnswer> {
+      return answerFromKnowledgeBase(await knowledge.index(), input.text, input.lang);
+    },
+
+    /** Idempotent: each transcript entry is keyed by its entryId, so a retried or replayed turn writes nothing twice. */
+    async recordTurn(input: RecordTurnInput): Promise<void> {
+      try {
+        await models.Message.insertMany(
+          input.entries.map((e) => ({ ...e, conversationId: input.conversationId, channel: input.channel, customerId: input.customerId, at: new Date(e.at) })),
+          { ordered: false },
+        );
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const lastAt = input.entries.at(-1)?.at;
+      await models.Conversation.updateOne(
+        { conversationId: input.conversationId },
+        {
+          $set: { channel: input.channel, customerId: input.customerId, status: input.status, turns: input.turns, ...(lastAt ? { lastMessageAt: new Date(lastAt) } : {}) },
+          $unset: { closedAt: '', outcome: '' },
+        },
+        { upsert: true },
+      );
+    },
+
+    async recordConversationClosed(input: ConversationClosedInput): Promise<void> {
+      await models.Conversation.updateOne(
+        { conversationId: input.conversationId },
+        { $set: { status: 'closed', closedAt: new Date(input.closedAt), outcome: input.reason, turns: input.turns, channel: input.channel, customerId: input.customerId } },
+        { upsert: true },
+      );
+      await models.BehaviourEvent.updateOne(
+        { eventId: `conversation-closed:${input.conversationId}:${input.closedAt}` },
+        {
+          $setOnInsert: {
+            customerId: input.customerId,
+            type: 'conversation_closed',
+            occurredAt: new Date(input.closedAt),
+            properties: { conversationId: input.conversationId, channel: input.channel, turns: input.turns, reason: input.reason },
+          },
+        },
+        { upsert: true },
+      );
+    },
+  };
+}
+
+export type ConversationActivities = ReturnType<typeof createConversationActivities>;

@@ -1,0 +1,166 @@
+import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+
+/**
+ * Loopdesk's business data. Every collection stays inside what both MongoDB and FerretDB v1 support
+ * (no transactions, change streams, $lookup, $facet, TTL/partial/text indexes, nested arrays):
+ * see README, "Database compatibility".
+ */
+
+const localizedText = { zh: { type: String }, en: { type: String } };
+
+const userSchema = new Schema(
+  {
+    username: { type: String, required: true, unique: true },
+    displayName: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    roles: { type: [String], required: true },
+    demo: { type: Boolean, default: false },
+  },
+  { timestamps: true },
+);
+
+const customerSchema = new Schema(
+  {
+    customerId: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    lang: { type: String, enum: ['zh', 'en'], default: 'zh' },
+    tier: { type: String, enum: ['standard', 'silver', 'gold', 'platinum'], default: 'standard' },
+    phone: { type: String },
+    email: { type: String },
+    wechatOpenId: { type: String },
+    consent: {
+      sms: { type: Boolean, default: false },
+      email: { type: Boolean, default: false },
+      wechat: { type: Boolean, default: false },
+      app: { type: Boolean, default: false },
+    },
+    doNotContact: { type: Boolean, default: false },
+    tags: { type: [String], default: [] },
+  },
+  { timestamps: true },
+);
+
+const productSchema = new Schema(
+  {
+    sku: { type: String, required: true, unique: true },
+    name: localizedText,
+    brand: { type: String, required: true },
+    category: { type: String, required: true, index: true },
+    price: { type: Number, required: true },
+    currency: { type: String, required: true },
+    stock: { type: Number, required: true },
+    attributes: { type: Schema.Types.Mixed, default: {} },
+    related: { type: [String], default: [] },
+  },
+  { timestamps: true, minimize: false },
+);
+
+const knowledgeArticleSchema = new Schema(
+  {
+    articleId: { type: String, required: true, unique: true },
+    lang: { type: String, enum: ['zh', 'en'], required: true },
+    title: { type: String, required: true },
+    tags: { type: [String], default: [] },
+    body: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+
+const orderSchema = new Schema(
+  {
+    orderId: { type: String, required: true, unique: true },
+    customerId: { type: String, required: true, index: true },
+    status: { type: String, enum: ['paid', 'shipped', 'delivered', 'cancelled', 'returned'], required: true },
+    items: [{ sku: { type: String, required: true }, quantity: { type: Number, required: true }, price: { type: Number, required: true } }],
+    total: { type: Number, required: true },
+    currency: { type: String, default: 'CNY' },
+    placedAt: { type: Date, required: true },
+    shippedAt: { type: Date },
+    deliveredAt: { type: Date },
+    carrier: { type: String },
+    trackingNumber: { type: String },
+  },
+  { timestamps: true },
+);
+
+const behaviourEventSchema = new Schema(
+  {
+    eventId: { type: String, required: true, unique: true },
+    customerId: { type: String, required: true },
+    type: { type: String, required: true },
+    occurredAt: { type: Date, required: true },
+    properties: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: true, minimize: false },
+);
+behaviourEventSchema.index({ customerId: 1, occurredAt: -1 });
+
+/** One row per transcript entry; `entryId` makes a retried write a no-op. */
+const messageSchema = new Schema(
+  {
+    entryId: { type: String, required: true, unique: true },
+    conversationId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    role: { type: String, enum: ['customer', 'bot', 'agent', 'system'], required: true },
+    channel: { type: String, required: true },
+    customerId: { type: String, required: true },
+    text: { type: String, required: true },
+    citations: { type: [String], default: [] },
+    at: { type: Date, required: true },
+  },
+  { timestamps: false },
+);
+messageSchema.index({ conversationId: 1, seq: 1 });
+
+const conversationSchema = new Schema(
+  {
+    conversationId: { type: String, required: true, unique: true },
+    customerId: { type: String, required: true, index: true },
+    channel: { type: String, required: true },
+    status: { type: String, enum: ['open', 'closed'], required: true },
+    turns: { type: Number, default: 0 },
+    lastMessageAt: { type: Date },
+    closedAt: { type: Date },
+    outcome: { type: String },
+  },
+  { timestamps: true },
+);
+
+export type UserDoc = InferSchemaType<typeof userSchema>;
+export type CustomerDoc = InferSchemaType<typeof customerSchema>;
+export type ProductDoc = InferSchemaType<typeof productSchema>;
+export type KnowledgeArticleDoc = InferSchemaType<typeof knowledgeArticleSchema>;
+export type OrderDoc = InferSchemaType<typeof orderSchema>;
+export type BehaviourEventDoc = InferSchemaType<typeof behaviourEventSchema>;
+export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export type ConversationDoc = InferSchemaType<typeof conversationSchema>;
+
+/** Models bound to one connection, so tests and processes never share hidden global state. */
+export function createModels(connection: mongoose.Connection) {
+  return {
+    User: connection.model('User', userSchema, 'users') as Model<UserDoc>,
+    Customer: connection.model('Customer', customerSchema, 'customers') as Model<CustomerDoc>,
+    Product: connection.model('Product', productSchema, 'products') as Model<ProductDoc>,
+    KnowledgeArticle: connection.model('KnowledgeArticle', knowledgeArticleSchema, 'knowledge_articles') as Model<KnowledgeArticleDoc>,
+    Order: connection.model('Order', orderSchema, 'orders') as Model<OrderDoc>,
+    BehaviourEvent: connection.model('BehaviourEvent', behaviourEventSchema, 'events') as Model<BehaviourEventDoc>,
+    Message: connection.model('Message', messageSchema, 'messages') as Model<MessageDoc>,
+    Conversation: connection.model('Conversation', conversationSchema, 'conversations') as Model<ConversationDoc>,
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+export interface Database {
+  connection: mongoose.Connection;
+  models: Models;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(uri: string): Promise<Database> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false });
+  await connection.asPromise();
+  const models = createModels(connection);
+  await Promise.all(Object.values(models).map((model: { createIndexes: () => Promise<unknown> }) => model.createIndexes()));
+  return { connection, models, close: () => connection.close() };
+}

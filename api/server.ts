@@ -1,0 +1,47 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { connectDatabase } from '../activities/db/models';
+import { seedDemoData, seedReferenceData } from '../activities/seed';
+import type { AppConfig } from '../domain/config';
+import { createApp } from './app';
+import { connectTemporalClient } from './temporal';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Connects the API to Temporal and MongoDB, seeds what it should, and listens. */
+export async function startApi(
+  config: AppConfig,
+  endpoints: { temporalAddress: string; mongoUri: string },
+  opts: { log: Logger },
+): Promise<RunningApi> {
+  const db = await connectDatabase(endpoints.mongoUri);
+  await seedReferenceData(db.models);
+  if (config.seedDemo) {
+    const { created } = await seedDemoData(db.models, { demoPassword: config.demoPassword });
+    if (created) opts.log.info('demo customers, orders, events and users seeded');
+  }
+  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace);
+  const { app } = createApp({ config, client, db, log: opts.log });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  return {
+    url: `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await client.connection.close();
+      await db.close();
+    },
+  };
+}

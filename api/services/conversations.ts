@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Models } from '../../activities/db/models';
+import { conversationWorkflowId, type BotReply, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
+import { conversationViewQuery, conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
+import { HttpError, notFound } from '../errors';
+
+const STATUS_FOR_PROBLEM: Record<MessageProblemType, number> = {
+  InvalidMessage: 400,
+  WrongCustomer: 409,
+  WrongChannel: 409,
+  ConversationClosed: 409,
+};
+
+/** How long a message to a conversation that is just closing waits for it to finish, then starts it anew. */
+const CLOSING_WAIT_MS = 15_000;
+
+function problemOf(error: unknown): { type: MessageProblemType; message: string } | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type && cause.type in STATUS_FOR_PROBLEM) {
+    return { type: cause.type as MessageProblemType, message: cause.message };
+  }
+  return undefined;
+}
+
+export function createConversationService(deps: {
+  client: Client;
+  models: Models;
+  taskQueue: string;
+  idleTimeoutMs: number;
+  turnCap: number;
+}) {
+  const { client, models } = deps;
+
+  async function deliver(conversationId: string, message: CustomerMessage): Promise<BotReply> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(conversationWorkflow, {
+      workflowId: conversationWorkflowId(conversationId),
+      taskQueue: deps.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ conversationId, channel: message.channel, customerId: message.customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap }],
+    });
+    return client.workflow.executeUpdateWithStart(customerMessageUpdate, {
+      args: [message],
+      updateId: message.messageId,
+      startWorkflowOperation,
+    });
+  }
+
+  return {
+    /** Delivers a customer message as an Update (starting the conversation if needed) and returns the bot's reply. */
+    async sendMessage(conversationId: string, input: Omit<CustomerMessage, 'messageId'> & { messageId?: string }): Promise<BotReply> {
+      const message: CustomerMessage = { ...input, messageId: input.messageId ?? randomUUID() };
+      try {
+        return await deliver(conversationId, message);
+      } catch (error) {
+        const problem = problemOf(error);
+        if (problem?.type !== 'ConversationClosed') {
+          if (problem) throw new HttpError(STATUS_FOR_PROBLEM[problem.type], problem.type, problem.message);
+          throw error;
+        }
+      }
+      // The conversation was closing as the message arrived: let it finish, then the message starts a new run.
+      const closing = client.workflow.getHandle(conversationWorkflowId(conversationId));
+      await Promise.race([closing.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSING_WAIT_MS))]);
+      return deliver(conversationId, message);
+    },
+
+    async getConversation(conversationId: string) {
+      const [summary, transcript] = await Promise.all([
+        models.Conversation.findOne({ conversationId }).lean(),
+        models.Message.find({ conversationId }).sort({ seq: 1 }).lean(),
+      ]);
+      let live: ConversationView | undefined;
+      try {
+        const handle = client.workflow.getHandle(conversationWorkflowId(conversationId));
+        const description = await handle.describe();
+        if (description.status.name === 'RUNNING') live = await handle.query(conversationViewQuery);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      if (!summary && !live) throw notFound(`Conversation "${conversationId}"`);
+      return {
+        conversationId,
+        customerId: summary?.customerId ?? live?.customerId,
+        channel: summary?.channel ?? live?.channel,
+        status: live ? live.status : (summary?.status ?? 'closed'),
+        turns: live?.turns ?? summary?.turns ?? 0,
+        lastMessageAt: summary?.lastMessageAt?.toISOString(),
+        closedAt: summary?.closedAt?.toISOString(),
+        transcript: transcript.map((m) => ({ seq: m.seq, role: m.role, text: m.text, citations: m.citations, at: m.at.toISOString() })),
+      };
+    },
+  };
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;
