@@ -1,5 +1,9 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, login, startTestSystem, type TestSystem } from '../helpers/stack';
+import { connectDatabase } from '../../activities/db/models';
+import { createApp } from '../../api/app';
+import { connectTemporalClient } from '../../api/temporal';
+import { http, login, silentLog, startTestSystem, type TestSystem } from '../helpers/stack';
 
 let system: TestSystem;
 let base: string;
@@ -18,6 +22,22 @@ describe('health and documentation', () => {
     const res = await http(base, 'GET', '/health');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ status: 'ok', temporal: { status: 'up' }, mongodb: { status: 'up' } });
+  });
+
+  it('answers 503 and says which part is down when the database is unreachable', async () => {
+    const deadDb = await connectDatabase(system.endpoints.mongoUri);
+    await deadDb.close();
+    const { app } = createApp({ config: system.config, client: await connectTemporalClient(system.endpoints.temporalAddress, 'default'), db: deadDb, log: silentLog });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const res = await http(`http://127.0.0.1:${port}`, 'GET', '/health');
+      expect(res.status).toBe(503);
+      expect(res.json).toMatchObject({ status: 'degraded', temporal: { status: 'up' }, mongodb: { status: 'down' } });
+    } finally {
+      server.close();
+    }
   });
 
   it('documents every route in the OpenAPI document', async () => {
