@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { connectDatabase } from '../activities/db/models';
+import { payloadCodecFor } from '../activities/security/payload-codec';
 import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
 import { createApp } from './app';
@@ -24,7 +25,7 @@ export async function startApi(
     const { created } = await seedDemoData(db.models, { demoPassword: config.demoPassword });
     if (created) opts.log.info('demo customers, orders, events and users seeded');
   }
-  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace);
+  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, payloadCodecFor(config.payloadKeys));
   const { app } = createApp({ config, client, db, log: opts.log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));

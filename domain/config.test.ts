@@ -26,8 +26,10 @@ describe('configuration', () => {
     expect(attempt).toThrow(/PORT[\s\S]*JWT_SECRET: at least 32 characters[\s\S]*CONVERSATION_IDLE_TIMEOUT: a duration/);
   });
 
-  it('refuses to run in production with the demo signing secret', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required in production/);
-    expect(parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+  it('refuses to run in production with the demo signing secret or without payload keys', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required in production[\s\S]*PAYLOAD_KEYS: required in production/);
+    const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYLOAD_KEYS: 'k1:abc' });
+    expect(config.auth.jwtSecret).toBe('x'.repeat(32));
+    expect(config.payloadKeys).toBe('k1:abc');
   });
 });

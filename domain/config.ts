@@ -34,6 +34,7 @@ const environmentSchema = z.object({
   LOOPDESK_SEED_DEMO: booleanFlag.default(true),
   LOOPDESK_DEMO_PASSWORD: z.string().min(8, 'at least 8 characters').default('loopdesk-demo'),
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  PAYLOAD_KEYS: z.string().min(1).optional(),
   JWT_TTL: durationMs.default(parseDuration('12h')),
   CONVERSATION_IDLE_TIMEOUT: durationMs.default(parseDuration('30m')),
   CONVERSATION_TURN_CAP: z.coerce.number().int().min(2).max(10_000).default(200),
@@ -50,8 +51,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (at least 32 characters)');
+  const missingInProduction = [
+    ...(e.JWT_SECRET ? [] : ['JWT_SECRET: required in production (at least 32 characters)']),
+    ...(e.PAYLOAD_KEYS ? [] : ['PAYLOAD_KEYS: required in production ("id:base64-of-32-bytes", comma-separated for rotation)']),
+  ];
+  if (e.NODE_ENV === 'production' && missingInProduction.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${missingInProduction.map((line) => `  ${line}`).join('\n')}`);
   }
   return {
     env: e.NODE_ENV,
@@ -69,6 +74,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     seedDemo: e.LOOPDESK_SEED_DEMO,
     demoPassword: e.LOOPDESK_DEMO_PASSWORD,
     auth: { jwtSecret: e.JWT_SECRET ?? DEMO_JWT_SECRET, jwtTtlMs: e.JWT_TTL },
+    /** Unset only on the embedded default before the supervisor has made a key; see payloadCodecFor. */
+    payloadKeys: e.PAYLOAD_KEYS,
     conversation: { idleTimeoutMs: e.CONVERSATION_IDLE_TIMEOUT, turnCap: e.CONVERSATION_TURN_CAP },
     logLevel: e.LOG_LEVEL,
   };

@@ -1,13 +1,30 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../activities/log';
+import { generatePayloadKeySpec } from '../activities/security/payload-codec';
 import { startApi, type RunningApi } from '../api/server';
 import { ConfigError, parseConfig } from '../domain/config';
 import { startWorker, type RunningWorker } from '../workers/run';
 import { ProvisionError, projectRoot } from './dev/provision';
 import { startStack, type RunningStack } from './dev/stack';
 
+/**
+ * Without PAYLOAD_KEYS the embedded default makes one key on the first start and keeps it beside
+ * the data it protects, so histories written yesterday still decrypt today.
+ */
+function ensureEmbeddedPayloadKeys(): void {
+  if (process.env.PAYLOAD_KEYS) return;
+  const keyFile = path.resolve(projectRoot, process.env.LOOPDESK_DATA_DIR ?? '.data', 'payload-keys');
+  if (!existsSync(keyFile)) {
+    mkdirSync(path.dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, generatePayloadKeySpec('embedded-1'), { mode: 0o600 });
+  }
+  process.env.PAYLOAD_KEYS = readFileSync(keyFile, 'utf8').trim();
+}
+
 /** `npm start`: the whole system on the embedded defaults (or on TEMPORAL_ADDRESS / MONGODB_URI when set). */
 async function main(): Promise<void> {
+  ensureEmbeddedPayloadKeys();
   const config = parseConfig(process.env);
   const log = createLogger(config.logLevel);
   const dataDir = path.resolve(projectRoot, config.dataDir);

@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type WorkerOpt
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { connectDatabase } from '../activities/db/models';
+import { payloadCodecFor } from '../activities/security/payload-codec';
 import type { AppConfig } from '../domain/config';
 import { createLoopdeskWorker } from './worker';
 
@@ -41,6 +42,7 @@ export async function startWorker(
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ models: db.models }),
     workflowBundle: opts.workflowBundle,
+    codec: payloadCodecFor(config.payloadKeys),
   });
   const done = worker.run().finally(async () => {
     await connection.close();

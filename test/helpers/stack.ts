@@ -3,6 +3,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import pino from 'pino';
 import { inject } from 'vitest';
 import { connectDatabase, type Database } from '../../activities/db/models';
+import { generatePayloadKeySpec } from '../../activities/security/payload-codec';
 import { parseConfig, type AppConfig } from '../../domain/config';
 import { startApi, type RunningApi } from '../../api/server';
 import { startWorker, type RunningWorker } from '../../workers/run';
@@ -17,12 +18,16 @@ export function isolatedMongoUri(label: string): string {
   return url.toString();
 }
 
+/** One key for the whole test file, so every worker and client in it can read each other's payloads. */
+export const testPayloadKeys = generatePayloadKeySpec('test');
+
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   return parseConfig({
     NODE_ENV: 'test',
     PORT: '0',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LOG_LEVEL: 'silent',
+    PAYLOAD_KEYS: testPayloadKeys,
     ...env,
   });
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../activities/db/models';
+import { payloadCodecFor } from '../../activities/security/payload-codec';
 import { createApp } from '../../api/app';
 import { connectTemporalClient } from '../../api/temporal';
 import { http, login, silentLog, startTestSystem, type TestSystem } from '../helpers/stack';
@@ -27,7 +28,7 @@ describe('health and documentation', () => {
   it('answers 503 and says which part is down when the database is unreachable', async () => {
     const deadDb = await connectDatabase(system.endpoints.mongoUri);
     await deadDb.close();
-    const { app } = createApp({ config: system.config, client: await connectTemporalClient(system.endpoints.temporalAddress, 'default'), db: deadDb, log: silentLog });
+    const { app } = createApp({ config: system.config, client: await connectTemporalClient(system.endpoints.temporalAddress, 'default', payloadCodecFor(system.config.payloadKeys)), db: deadDb, log: silentLog });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
