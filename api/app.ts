@@ -1,18 +1,24 @@
 import express from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { createAuditLog } from '../activities/audit';
 import type { Database } from '../activities/db/models';
+import { createPrivacyService } from '../activities/privacy';
 import type { AppConfig } from '../domain/config';
-import { createTokenService } from './auth';
+import { createApiKeyService, createTokenService } from './auth';
 import { errorHandler, HttpError } from './errors';
 import { createRouteTable, type RegisteredRoute } from './route';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { createConversationService } from './services/conversations';
 
 const BODY_LIMIT = '64kb';
+const MINUTE = 60_000;
 
 export interface AppDeps {
   config: AppConfig;
@@ -21,17 +27,34 @@ export interface AppDeps {
   log: Logger;
 }
 
+function limiter(limit: number, what: string) {
+  return rateLimit({
+    windowMs: MINUTE,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `Too many ${what}; wait a minute and try again.`)),
+  });
+}
+
 export function createApp(deps: AppDeps): { app: express.Express; routes: RegisteredRoute[] } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use('/api/auth/login', limiter(deps.config.rateLimits.loginPerMinute, 'login attempts'));
+  app.use(['/api/widget', '/api/conversations'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-Api-Key' });
   const router = express.Router();
   const tokens = createTokenService({ secret: deps.config.auth.jwtSecret, ttlMs: deps.config.auth.jwtTtlMs });
-  const table = createRouteTable(router, registry, tokens);
+  const apiKeys = createApiKeyService(deps.db.models);
+  const audit = createAuditLog(deps.db.models);
+  const table = createRouteTable(router, registry, { tokens, apiKeys });
 
   const conversations = createConversationService({
     client: deps.client,
@@ -42,8 +65,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   });
 
   healthRoutes(table, { client: deps.client, connection: deps.db.connection });
-  authRoutes(table, { models: deps.db.models, tokens });
-  conversationRoutes(table, conversations);
+  authRoutes(table, { models: deps.db.models, tokens, audit });
+  conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret });
+  adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

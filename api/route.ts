@@ -1,20 +1,28 @@
 import type { Request, Response, Router } from 'express';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { hasAnyRole, type Principal, type StaffRole, type TokenService } from './auth';
+import type { AuditActor } from '../activities/audit';
+import { hasAnyRole, type ApiKeyService, type Principal, type StaffRole, type TokenService } from './auth';
 import { errorBodySchema, HttpError } from './errors';
 import { parseRequest } from './validation';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route: anyone (customer-facing channels, health), or staff holding one of the roles. */
-export type Access = { public: true } | { roles: readonly StaffRole[] };
+/**
+ * Who may call a route: anyone (health, login, starting a web chat), or callers holding one of the
+ * roles (staff tokens and service API keys); `customer: true` also admits a web-chat customer's
+ * token, for the one conversation named by the route's `:id`.
+ */
+export type Access = { public: true } | { roles: readonly StaffRole[]; customer?: boolean };
 
 export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
   principal: Principal | undefined;
+  /** The caller as the audit log records it, with where the call came from. */
+  actor: AuditActor;
+  origin: { ip?: string; userAgent?: string };
   req: Request;
   res: Response;
 }
@@ -63,15 +71,36 @@ const ERROR_RESPONSES: Record<number, string> = {
  * Declares each route once: it is mounted with its validation and role check, and documented in
  * the OpenAPI document from the same schemas, so the two cannot drift apart.
  */
-export function createRouteTable(router: Router, registry: OpenAPIRegistry, tokens: TokenService): RouteTable {
+export function actorOf(principal: Principal | undefined): AuditActor {
+  if (!principal) return { kind: 'anonymous', id: 'anonymous' };
+  if (principal.kind === 'customer') return { kind: 'customer', id: principal.subject };
+  return { kind: principal.kind, id: principal.subject, roles: principal.roles };
+}
+
+export function createRouteTable(router: Router, registry: OpenAPIRegistry, auth: { tokens: TokenService; apiKeys: ApiKeyService }): RouteTable {
   const routes: RegisteredRoute[] = [];
 
-  async function authorise(req: Request, access: Access): Promise<Principal | undefined> {
+  async function identify(req: Request): Promise<Principal | undefined> {
+    const apiKey = req.get('x-api-key');
+    if (apiKey) return auth.apiKeys.verify(apiKey);
     const header = req.get('authorization');
+    if (!header) return undefined;
+    if (!header.startsWith('Bearer ')) throw new HttpError(401, 'unauthenticated', 'Send the token as "Authorization: Bearer <token>".');
+    return auth.tokens.verify(header.slice('Bearer '.length).trim());
+  }
+
+  async function authorise(req: Request, access: Access): Promise<Principal | undefined> {
     if ('public' in access) return undefined;
-    if (!header?.startsWith('Bearer ')) throw new HttpError(401, 'unauthenticated', 'This route needs a staff token: send "Authorization: Bearer <token>" from POST /api/auth/login.');
-    const principal = await tokens.verify(header.slice('Bearer '.length).trim());
-    if (!hasAnyRole(principal, access.roles)) {
+    const principal = await identify(req);
+    if (!principal) {
+      throw new HttpError(401, 'unauthenticated', 'This route needs a token ("Authorization: Bearer <token>" from POST /api/auth/login) or an API key ("X-Api-Key").');
+    }
+    if (principal.kind === 'customer') {
+      if (!access.customer) throw new HttpError(403, 'forbidden', 'A customer token cannot call this route.');
+      if (req.params.id !== principal.conversationId) throw new HttpError(403, 'forbidden', 'This customer token belongs to another conversation.');
+      return principal;
+    }
+    if (!hasAnyRole(principal.roles, access.roles)) {
       throw new HttpError(403, 'forbidden', `This route needs one of the roles: ${access.roles.join(', ')}.`);
     }
     return principal;
@@ -96,7 +125,12 @@ export function createRouteTable(router: Router, registry: OpenAPIRegistry, toke
         path: openApiPath(definition.path),
         summary: definition.summary,
         tags: definition.tags,
-        ...('public' in definition.access ? {} : { security: [{ bearerAuth: [] }], description: `Roles: ${definition.access.roles.join(', ')} (admin always).` }),
+        ...('public' in definition.access
+          ? {}
+          : {
+              security: [{ bearerAuth: [] }, { apiKey: [] }],
+              description: `Roles: ${definition.access.roles.join(', ')} (admin always)${definition.access.customer ? "; or the conversation's customer token" : ''}.`,
+            }),
         request: {
           ...(definition.params ? { params: definition.params as never } : {}),
           ...(definition.query ? { query: definition.query as never } : {}),
@@ -111,7 +145,8 @@ export function createRouteTable(router: Router, registry: OpenAPIRegistry, toke
           const params = definition.params ? parseRequest(definition.params, req.params, 'path') : undefined;
           const query = definition.query ? parseRequest(definition.query, req.query, 'query') : undefined;
           const body = definition.body ? parseRequest(definition.body, req.body ?? {}, 'body') : undefined;
-          const result = await definition.handler({ params, query, body, principal, req, res } as never);
+          const origin = { ip: req.ip, userAgent: req.get('user-agent') };
+          const result = await definition.handler({ params, query, body, principal, actor: actorOf(principal), origin, req, res } as never);
           if (!res.headersSent) res.status(result.status ?? 200).json(result.body);
         } catch (error) {
           next(error);

@@ -5,10 +5,12 @@ import { payloadCodecFor } from '../activities/security/payload-codec';
 import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
 import { createApp } from './app';
+import type { RegisteredRoute } from './route';
 import { connectTemporalClient } from './temporal';
 
 export interface RunningApi {
   url: string;
+  routes: RegisteredRoute[];
   port: number;
   stop(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export async function startApi(
     if (created) opts.log.info('demo customers, orders, events and users seeded');
   }
   const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, payloadCodecFor(config.payloadKeys));
-  const { app } = createApp({ config, client, db, log: opts.log });
+  const { app, routes } = createApp({ config, client, db, log: opts.log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -36,6 +38,7 @@ export async function startApi(
   return {
     url: `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`,
     port,
+    routes,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -35,6 +35,9 @@ const environmentSchema = z.object({
   LOOPDESK_DEMO_PASSWORD: z.string().min(8, 'at least 8 characters').default('loopdesk-demo'),
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   PAYLOAD_KEYS: z.string().min(1).optional(),
+  WIDGET_IDENTITY_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  RATE_LIMIT_LOGIN: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_PUBLIC: z.coerce.number().int().min(1).default(120),
   JWT_TTL: durationMs.default(parseDuration('12h')),
   CONVERSATION_IDLE_TIMEOUT: durationMs.default(parseDuration('30m')),
   CONVERSATION_TURN_CAP: z.coerce.number().int().min(2).max(10_000).default(200),
@@ -76,6 +79,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
     auth: { jwtSecret: e.JWT_SECRET ?? DEMO_JWT_SECRET, jwtTtlMs: e.JWT_TTL },
     /** Unset only on the embedded default before the supervisor has made a key; see payloadCodecFor. */
     payloadKeys: e.PAYLOAD_KEYS,
+    /** The shop's backend signs a logged-in customer's id with this, so the chat widget can't be told to be someone else. */
+    widgetIdentitySecret: e.WIDGET_IDENTITY_SECRET ?? `${DEMO_JWT_SECRET}-widget`,
+    rateLimits: { loginPerMinute: e.RATE_LIMIT_LOGIN, publicPerMinute: e.RATE_LIMIT_PUBLIC },
     conversation: { idleTimeoutMs: e.CONVERSATION_IDLE_TIMEOUT, turnCap: e.CONVERSATION_TURN_CAP },
     logLevel: e.LOG_LEVEL,
   };

@@ -126,7 +126,44 @@ const conversationSchema = new Schema(
   { timestamps: true },
 );
 
+const apiKeySchema = new Schema(
+  {
+    keyId: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    secretHash: { type: String, required: true },
+    roles: { type: [String], required: true },
+    createdBy: { type: String, required: true },
+    revokedAt: { type: Date },
+    lastUsedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+/** Append-only: the application inserts audit entries and never updates or deletes them. */
+const auditEntrySchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    actor: {
+      kind: { type: String, enum: ['staff', 'service', 'customer', 'system', 'anonymous'], required: true },
+      id: { type: String, required: true },
+      roles: { type: [String], default: [] },
+    },
+    action: { type: String, required: true },
+    target: { type: { type: String }, id: { type: String } },
+    outcome: { type: String, enum: ['success', 'failure'], required: true },
+    ip: { type: String },
+    userAgent: { type: String },
+    details: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: false, minimize: false },
+);
+auditEntrySchema.index({ at: -1 });
+auditEntrySchema.index({ action: 1, at: -1 });
+auditEntrySchema.index({ 'target.id': 1, at: -1 });
+
 export type UserDoc = InferSchemaType<typeof userSchema>;
+export type ApiKeyDoc = InferSchemaType<typeof apiKeySchema>;
+export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type ProductDoc = InferSchemaType<typeof productSchema>;
 export type KnowledgeArticleDoc = InferSchemaType<typeof knowledgeArticleSchema>;
@@ -146,6 +183,8 @@ export function createModels(connection: mongoose.Connection) {
     BehaviourEvent: connection.model('BehaviourEvent', behaviourEventSchema, 'events') as Model<BehaviourEventDoc>,
     Message: connection.model('Message', messageSchema, 'messages') as Model<MessageDoc>,
     Conversation: connection.model('Conversation', conversationSchema, 'conversations') as Model<ConversationDoc>,
+    ApiKey: connection.model('ApiKey', apiKeySchema, 'api_keys') as Model<ApiKeyDoc>,
+    AuditEntry: connection.model('AuditEntry', auditEntrySchema, 'audit_log') as Model<AuditEntryDoc>,
   };
 }
 
@@ -158,7 +197,8 @@ export interface Database {
 }
 
 export async function connectDatabase(uri: string): Promise<Database> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false });
+  // Query filters built from request data can never smuggle in operators such as $ne or $where.
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false, sanitizeFilter: true });
   await connection.asPromise();
   const models = createModels(connection);
   await Promise.all(Object.values(models).map((model: { createIndexes: () => Promise<unknown> }) => model.createIndexes()));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Models } from '../../activities/db/models';
+import type { AuditLog } from '../../activities/audit';
 import { verifyPassword, type StaffRole, type TokenService } from '../auth';
 import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
@@ -15,7 +16,7 @@ const loginResponse = z.object({
   user: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()) }),
 });
 
-export function authRoutes(table: RouteTable, deps: { models: Models; tokens: TokenService }): void {
+export function authRoutes(table: RouteTable, deps: { models: Models; tokens: TokenService; audit: AuditLog }): void {
   table.add({
     method: 'post',
     path: '/api/auth/login',
@@ -27,12 +28,18 @@ export function authRoutes(table: RouteTable, deps: { models: Models; tokens: To
       200: { description: 'A token for the Authorization header', schema: loginResponse },
       401: { description: 'Unknown user or wrong password' },
     },
-    handler: async ({ body }) => {
+    handler: async ({ body, origin }) => {
       const user = await deps.models.User.findOne({ username: body.username }).lean();
       const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
+      const roles = (user?.roles ?? []) as StaffRole[];
+      await deps.audit.record({
+        actor: { kind: valid ? 'staff' : 'anonymous', id: body.username, roles },
+        action: 'auth.login',
+        outcome: valid ? 'success' : 'failure',
+        ...origin,
+      });
       if (!user || !valid) throw new HttpError(401, 'invalid_credentials', 'Unknown username or wrong password.');
-      const roles = user.roles as StaffRole[];
-      const { token, expiresAt } = await deps.tokens.issue({ subject: user.username, roles });
+      const { token, expiresAt } = await deps.tokens.issueStaff(user.username, roles);
       return { body: { token, expiresAt, user: { username: user.username, displayName: user.displayName, roles } } };
     },
   });

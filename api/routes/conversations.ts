@@ -1,5 +1,8 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { TokenService } from '../auth';
 import { CHANNELS, MAX_MESSAGE_LENGTH } from '../../domain/conversation';
+import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
 import type { ConversationService } from '../services/conversations';
 
@@ -49,20 +52,70 @@ const conversationSchema = z.object({
   ),
 });
 
-export function conversationRoutes(table: RouteTable, conversations: ConversationService): void {
+const widgetSessionBody = z.strictObject({
+  customerId: customerIdSchema.optional().describe("A logged-in customer's id; needs identitySignature. Omit for an anonymous visitor."),
+  identitySignature: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/, 'hex HMAC-SHA256 of customerId with the widget identity secret')
+    .optional(),
+});
+
+/** The signature a shop's backend puts on a logged-in customer's id for the chat widget. */
+export function widgetIdentitySignature(secret: string, customerId: string): string {
+  return createHmac('sha256', secret).update(customerId).digest('hex');
+}
+
+function signatureMatches(secret: string, customerId: string, signature: string): boolean {
+  const expected = Buffer.from(widgetIdentitySignature(secret, customerId), 'hex');
+  const given = Buffer.from(signature, 'hex');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export function conversationRoutes(table: RouteTable, conversations: ConversationService, deps: { tokens: TokenService; widgetIdentitySecret: string }): void {
+  table.add({
+    method: 'post',
+    path: '/api/widget/sessions',
+    summary: 'Start a web chat: a new conversation id and a customer token good for it alone',
+    tags: ['conversations'],
+    access: { public: true },
+    body: widgetSessionBody,
+    responses: {
+      201: { description: 'The conversation to talk in, and its token', schema: z.object({ conversationId: z.string(), customerId: z.string(), token: z.string(), expiresAt: z.string() }) },
+      401: { description: 'identitySignature does not match customerId' },
+    },
+    handler: async ({ body }) => {
+      let customerId = `v-${randomUUID()}`;
+      if (body.customerId) {
+        if (!body.identitySignature || !signatureMatches(deps.widgetIdentitySecret, body.customerId, body.identitySignature)) {
+          throw new HttpError(401, 'invalid_identity', 'customerId needs a valid identitySignature from the shop; omit both to chat as an anonymous visitor.');
+        }
+        customerId = body.customerId;
+      }
+      const conversationId = `web-${randomUUID()}`;
+      const { token, expiresAt } = await deps.tokens.issueCustomer(customerId, conversationId);
+      return { status: 201, body: { conversationId, customerId, token, expiresAt } };
+    },
+  });
+
+
   table.add({
     method: 'post',
     path: '/api/conversations/:id/messages',
     summary: "Send a customer's message; the bot's reply comes back in the response",
     tags: ['conversations'],
-    access: { public: true },
+    access: { roles: ['ops'], customer: true },
     params,
     body: sendMessageBody,
     responses: {
       200: { description: "The bot's reply", schema: botReplySchema },
       409: { description: 'The conversation belongs to another customer or channel' },
     },
-    handler: async ({ params: p, body }) => ({ body: await conversations.sendMessage(p.id, body) }),
+    handler: async ({ params: p, body, principal }) => {
+      if (principal?.kind === 'customer' && principal.subject !== body.customerId) {
+        throw new HttpError(403, 'forbidden', 'customerId does not match the customer token.');
+      }
+      return { body: await conversations.sendMessage(p.id, body) };
+    },
   });
 
   table.add({

@@ -3,13 +3,15 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import pino from 'pino';
 import { inject } from 'vitest';
 import { connectDatabase, type Database } from '../../activities/db/models';
-import { generatePayloadKeySpec } from '../../activities/security/payload-codec';
+import type { Client } from '@temporalio/client';
+import { connectTemporalClient } from '../../api/temporal';
+import { generatePayloadKeySpec, payloadCodecFor } from '../../activities/security/payload-codec';
 import { parseConfig, type AppConfig } from '../../domain/config';
 import { startApi, type RunningApi } from '../../api/server';
 import { startWorker, type RunningWorker } from '../../workers/run';
 import { workflowsPath } from '../../workers/worker';
 
-export const silentLog = pino({ level: 'silent' });
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A database of its own per test file, so files never see each other's data. */
 export function isolatedMongoUri(label: string): string {
@@ -28,6 +30,8 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     PAYLOAD_KEYS: testPayloadKeys,
+    RATE_LIMIT_LOGIN: '100000',
+    RATE_LIMIT_PUBLIC: '100000',
     ...env,
   });
 }
@@ -46,7 +50,11 @@ export interface TestSystem {
   api: RunningApi;
   worker: RunningWorker;
   db: Database;
+  /** A Temporal client with the same codec as the API's. */
+  client: Client;
   startWorker(): Promise<RunningWorker>;
+  /** A staff token for a demo user, logged in once per file. */
+  token(username: 'admin' | 'ops' | 'supervisor' | 'agent' | 'marketer'): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +63,7 @@ export async function startTestSystem(label: string, env: Record<string, string>
   const config = testConfig(env);
   const endpoints = { temporalAddress: inject('temporalAddress'), mongoUri: isolatedMongoUri(label) };
   const api = await startApi(config, endpoints, { log: silentLog });
+  const tokens: Record<string, Promise<string>> = {};
   const launchWorker = async () => startWorker(config, endpoints, { log: silentLog, workflowBundle: await workflowBundle() });
   const system: TestSystem = {
     config,
@@ -62,10 +71,16 @@ export async function startTestSystem(label: string, env: Record<string, string>
     api,
     worker: await launchWorker(),
     db: await connectDatabase(endpoints.mongoUri),
+    client: await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, payloadCodecFor(config.payloadKeys)),
     startWorker: launchWorker,
+    token(username) {
+      tokens[username] ??= login(api.url, username);
+      return tokens[username];
+    },
     async stop() {
       await system.worker.stop();
       await api.stop();
+      await system.client.connection.close();
       await system.db.connection.dropDatabase();
       await system.db.close();
     },
@@ -75,12 +90,13 @@ export async function startTestSystem(label: string, env: Record<string, string>
 
 export async function http(base: string, method: string, path: string, opts: { body?: unknown; token?: string; rawBody?: string } = {}) {
   const headers: Record<string, string> = {};
-  if (opts.body !== undefined || opts.rawBody !== undefined) headers['content-type'] = 'application/json';
+  if ((opts.body !== undefined || opts.rawBody !== undefined) && method !== 'GET') headers['content-type'] = 'application/json';
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const bodyAllowed = method !== 'GET' && method !== 'HEAD';
   const response = await fetch(`${base}${path}`, {
     method,
     headers,
-    body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    body: bodyAllowed ? (opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body))) : undefined,
   });
   const text = await response.text();
   let json: unknown;

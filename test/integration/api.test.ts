@@ -8,10 +8,12 @@ import { http, login, silentLog, startTestSystem, type TestSystem } from '../hel
 
 let system: TestSystem;
 let base: string;
+let ops: string;
 
 beforeAll(async () => {
   system = await startTestSystem('api');
   base = system.api.url;
+  ops = await system.token('ops');
 });
 
 afterAll(async () => {
@@ -45,7 +47,10 @@ describe('health and documentation', () => {
     const res = await http(base, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
     const paths = res.json.paths as Record<string, Record<string, unknown>>;
-    expect(Object.keys(paths).sort()).toEqual(['/api/auth/login', '/api/conversations/{id}', '/api/conversations/{id}/messages', '/health']);
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/conversations/{id}', '/api/conversations/{id}/messages', '/api/widget/sessions', '/health']));
+    const documented = Object.entries(paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m} ${p}`)).sort();
+    const mounted = system.api.routes.filter((r) => r.path !== '/openapi.json').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
+    expect(documented).toEqual(mounted);
     expect(Object.keys(paths['/api/conversations/{id}/messages']!)).toEqual(['post']);
   });
 
@@ -82,6 +87,7 @@ describe('login', () => {
 describe('conversations through the API', () => {
   it('answers a Chinese question from the knowledge base and keeps the transcript', async () => {
     const sent = await http(base, 'POST', '/api/conversations/api-zh-1/messages', {
+      token: ops,
       body: { channel: 'web', customerId: 'c-1001', text: '几天内可以无理由退货?' },
     });
     expect(sent.status).toBe(200);
@@ -89,6 +95,7 @@ describe('conversations through the API', () => {
     expect(sent.json.reply).toContain('7天');
 
     const second = await http(base, 'POST', '/api/conversations/api-zh-1/messages', {
+      token: ops,
       body: { channel: 'web', customerId: 'c-1001', text: 'How long does delivery to Tibet take?' },
     });
     expect(second.status).toBe(200);
@@ -106,6 +113,7 @@ describe('conversations through the API', () => {
 
   it('says so and offers a human when the knowledge base has nothing', async () => {
     const res = await http(base, 'POST', '/api/conversations/api-none/messages', {
+      token: ops,
       body: { channel: 'app', customerId: 'c-1005', text: 'What is the airspeed velocity of an unladen swallow?' },
     });
     expect(res.status).toBe(200);
@@ -115,8 +123,8 @@ describe('conversations through the API', () => {
 
   it('returns the same reply for a retried messageId and records it once', async () => {
     const body = { channel: 'web', customerId: 'c-1002', text: '退款到信用卡要多久?', messageId: 'retry-me-1' };
-    const first = await http(base, 'POST', '/api/conversations/api-retry/messages', { body });
-    const again = await http(base, 'POST', '/api/conversations/api-retry/messages', { body });
+    const first = await http(base, 'POST', '/api/conversations/api-retry/messages', { token: ops, body });
+    const again = await http(base, 'POST', '/api/conversations/api-retry/messages', { token: ops, body });
     expect(first.status).toBe(200);
     expect(again.json).toEqual(first.json);
     const stored = await system.db.models.Message.countDocuments({ conversationId: 'api-retry' });
@@ -124,8 +132,8 @@ describe('conversations through the API', () => {
   });
 
   it('refuses a message from another customer into an existing conversation', async () => {
-    await http(base, 'POST', '/api/conversations/api-owner/messages', { body: { channel: 'web', customerId: 'c-1003', text: 'hello' } });
-    const res = await http(base, 'POST', '/api/conversations/api-owner/messages', { body: { channel: 'web', customerId: 'c-1004', text: 'hello' } });
+    await http(base, 'POST', '/api/conversations/api-owner/messages', { token: ops, body: { channel: 'web', customerId: 'c-1003', text: 'hello' } });
+    const res = await http(base, 'POST', '/api/conversations/api-owner/messages', { token: ops, body: { channel: 'web', customerId: 'c-1004', text: 'hello' } });
     expect(res.status).toBe(409);
     expect(res.json.error?.code).toBe('WrongCustomer');
     expect(await system.db.models.Message.countDocuments({ conversationId: 'api-owner', customerId: 'c-1004' })).toBe(0);
@@ -139,20 +147,20 @@ describe('conversations through the API', () => {
     ['an extra operator field', { channel: 'web', customerId: 'c-1', text: 'hi', $where: '1' }, 'unknown field(s): $where'],
     ['overlong text', { channel: 'web', customerId: 'c-1', text: 'x'.repeat(4001) }, 'at most 4000 characters'],
   ])('rejects %s with a 400 naming the field', async (_label, body, expected) => {
-    const res = await http(base, 'POST', '/api/conversations/api-bad/messages', { body });
+    const res = await http(base, 'POST', '/api/conversations/api-bad/messages', { token: ops, body });
     expect(res.status).toBe(400);
     expect(res.json.error?.message).toContain(expected);
     expect(await system.db.models.Message.countDocuments({ conversationId: 'api-bad' })).toBe(0);
   });
 
   it('rejects a bad conversation id, malformed JSON and an oversized body', async () => {
-    const badId = await http(base, 'POST', '/api/conversations/%24bad%20id/messages', { body: { channel: 'web', customerId: 'c-1', text: 'hi' } });
+    const badId = await http(base, 'POST', '/api/conversations/%24bad%20id/messages', { token: ops, body: { channel: 'web', customerId: 'c-1', text: 'hi' } });
     expect(badId.status).toBe(400);
     expect(badId.json.error?.message).toContain('path.id');
-    const badJson = await http(base, 'POST', '/api/conversations/api-bad/messages', { rawBody: '{"channel": "web",' });
+    const badJson = await http(base, 'POST', '/api/conversations/api-bad/messages', { token: ops, rawBody: '{"channel": "web",' });
     expect(badJson.status).toBe(400);
     expect(badJson.json.error?.code).toBe('invalid_json');
-    const huge = await http(base, 'POST', '/api/conversations/api-bad/messages', { rawBody: JSON.stringify({ channel: 'web', customerId: 'c-1', text: 'x'.repeat(100_000) }) });
+    const huge = await http(base, 'POST', '/api/conversations/api-bad/messages', { token: ops, rawBody: JSON.stringify({ channel: 'web', customerId: 'c-1', text: 'x'.repeat(100_000) }) });
     expect(huge.status).toBe(413);
   });
 

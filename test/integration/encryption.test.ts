@@ -25,7 +25,7 @@ const EMAIL = 'li.secret@example.cn';
 describe('workflow payload encryption', () => {
   it('keeps personal data out of the raw Temporal history', async () => {
     const text = `我的手机号是${PHONE},身份证${ID_CARD},邮箱${EMAIL},退款到信用卡要多久?`;
-    const sent = await http(system.api.url, 'POST', '/api/conversations/enc-1/messages', { body: { channel: 'web', customerId: 'c-1002', text } });
+    const sent = await http(system.api.url, 'POST', '/api/conversations/enc-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1002', text } });
     expect(sent.status).toBe(200);
 
     const raw = await Connection.connect({ address: system.endpoints.temporalAddress });

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, login, startTestSystem, type TestSystem } from '../helpers/stack';
 
 let system: TestSystem;
+let ops: string;
 
 beforeAll(async () => {
   system = await startTestSystem('restart');
+  ops = await system.token('ops');
 });
 
 afterAll(async () => {
@@ -12,7 +14,7 @@ afterAll(async () => {
 });
 
 const say = (conversationId: string, text: string) =>
-  http(system.api.url, 'POST', `/api/conversations/${conversationId}/messages`, { body: { channel: 'web', customerId: 'c-1006', text } });
+  http(system.api.url, 'POST', `/api/conversations/${conversationId}/messages`, { token: ops, body: { channel: 'web', customerId: 'c-1006', text } });
 
 describe('a worker restart in the middle of a conversation', () => {
   it('loses no message and duplicates no reply', async () => {
