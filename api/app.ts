@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createAuditLog } from '../activities/audit';
 import type { Database } from '../activities/db/models';
@@ -13,11 +14,14 @@ import { errorHandler, HttpError } from './errors';
 import { createRouteTable, type RegisteredRoute } from './route';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
+import { codecCors, codecRoutes } from './routes/codec';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { createConversationService } from './services/conversations';
 
 const BODY_LIMIT = '64kb';
+/** A workflow history page can carry many payloads. */
+const CODEC_BODY_LIMIT = '8mb';
 const MINUTE = 60_000;
 
 export interface AppDeps {
@@ -25,6 +29,7 @@ export interface AppDeps {
   client: Client;
   db: Database;
   log: Logger;
+  codec: PayloadCodec;
 }
 
 function limiter(limit: number, what: string) {
@@ -45,6 +50,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   app.use(helmet());
   app.use('/api/auth/login', limiter(deps.config.rateLimits.loginPerMinute, 'login attempts'));
   app.use(['/api/widget', '/api/conversations'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
+  app.use('/api/codec', codecCors(deps.config.temporal.uiOrigins));
+  app.use('/api/codec', express.json({ limit: CODEC_BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   const registry = new OpenAPIRegistry();
@@ -66,7 +73,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
 
   healthRoutes(table, { client: deps.client, connection: deps.db.connection });
   authRoutes(table, { models: deps.db.models, tokens, audit });
-  conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret });
+  conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret, audit });
+  codecRoutes(table, { codec: deps.codec, audit });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

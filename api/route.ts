@@ -13,7 +13,18 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * roles (staff tokens and service API keys); `customer: true` also admits a web-chat customer's
  * token, for the one conversation named by the route's `:id`.
  */
-export type Access = { public: true } | { roles: readonly StaffRole[]; customer?: boolean };
+export type Access = { public: true } | { roles: readonly StaffRole[]; customer?: boolean; sessionCookie?: boolean };
+
+/** Set at login for pages that cannot send a header, such as the Temporal Web UI calling the codec endpoint. */
+export const SESSION_COOKIE = 'loopdesk_session';
+
+function cookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
 
 export interface RouteContext<P, Q, B> {
   params: P;
@@ -80,10 +91,12 @@ export function actorOf(principal: Principal | undefined): AuditActor {
 export function createRouteTable(router: Router, registry: OpenAPIRegistry, auth: { tokens: TokenService; apiKeys: ApiKeyService }): RouteTable {
   const routes: RegisteredRoute[] = [];
 
-  async function identify(req: Request): Promise<Principal | undefined> {
+  async function identify(req: Request, access: Exclude<Access, { public: true }>): Promise<Principal | undefined> {
     const apiKey = req.get('x-api-key');
     if (apiKey) return auth.apiKeys.verify(apiKey);
     const header = req.get('authorization');
+    const cookie = access.sessionCookie ? cookieValue(req, SESSION_COOKIE) : undefined;
+    if (!header && cookie) return auth.tokens.verify(cookie);
     if (!header) return undefined;
     if (!header.startsWith('Bearer ')) throw new HttpError(401, 'unauthenticated', 'Send the token as "Authorization: Bearer <token>".');
     return auth.tokens.verify(header.slice('Bearer '.length).trim());
@@ -91,7 +104,7 @@ export function createRouteTable(router: Router, registry: OpenAPIRegistry, auth
 
   async function authorise(req: Request, access: Access): Promise<Principal | undefined> {
     if ('public' in access) return undefined;
-    const principal = await identify(req);
+    const principal = await identify(req, access);
     if (!principal) {
       throw new HttpError(401, 'unauthenticated', 'This route needs a token ("Authorization: Bearer <token>" from POST /api/auth/login) or an API key ("X-Api-Key").');
     }

@@ -27,8 +27,9 @@ export async function startApi(
     const { created } = await seedDemoData(db.models, { demoPassword: config.demoPassword });
     if (created) opts.log.info('demo customers, orders, events and users seeded');
   }
-  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, payloadCodecFor(config.payloadKeys));
-  const { app, routes } = createApp({ config, client, db, log: opts.log });
+  const codec = payloadCodecFor(config.payloadKeys);
+  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);
+  const { app, routes } = createApp({ config, client, db, log: opts.log, codec });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);

@@ -27,6 +27,7 @@ const environmentSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('loopdesk'),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_UI_ORIGINS: z.string().optional(),
   MONGODB_URI: z.string().optional(),
   MONGODB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   LOOPDESK_DATA_DIR: z.string().default('.data'),
@@ -70,6 +71,11 @@ export function parseConfig(env: Record<string, string | undefined>) {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       embeddedPort: e.TEMPORAL_PORT,
       embeddedUiPort: e.TEMPORAL_UI_PORT,
+      /** Browser origins of the Temporal Web UI allowed to call the codec endpoint. */
+      uiOrigins: (e.TEMPORAL_UI_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`)
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     },
     mongo: { uri: e.MONGODB_URI, embeddedPort: e.MONGODB_PORT },
     dataDir: e.LOOPDESK_DATA_DIR,

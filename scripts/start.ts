@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     mongoPort: config.mongo.embeddedPort,
     namespace: config.temporal.namespace,
     ui: true,
+    uiCodecEndpoint: `http://127.0.0.1:${config.http.port}/api/codec`,
   });
   const endpoints = { temporalAddress: stack.temporalAddress, mongoUri: stack.mongoUri };
   api = await startApi(config, endpoints, { log });

@@ -3,7 +3,7 @@ import type { Models } from '../../activities/db/models';
 import type { AuditLog } from '../../activities/audit';
 import { verifyPassword, type StaffRole, type TokenService } from '../auth';
 import { HttpError } from '../errors';
-import type { RouteTable } from '../route';
+import { SESSION_COOKIE, type RouteTable } from '../route';
 
 const loginBody = z.strictObject({
   username: z.string().min(1, 'username is required').max(64, 'username is at most 64 characters'),
@@ -28,7 +28,7 @@ export function authRoutes(table: RouteTable, deps: { models: Models; tokens: To
       200: { description: 'A token for the Authorization header', schema: loginResponse },
       401: { description: 'Unknown user or wrong password' },
     },
-    handler: async ({ body, origin }) => {
+    handler: async ({ body, origin, res }) => {
       const user = await deps.models.User.findOne({ username: body.username }).lean();
       const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
       const roles = (user?.roles ?? []) as StaffRole[];
@@ -40,6 +40,7 @@ export function authRoutes(table: RouteTable, deps: { models: Models; tokens: To
       });
       if (!user || !valid) throw new HttpError(401, 'invalid_credentials', 'Unknown username or wrong password.');
       const { token, expiresAt } = await deps.tokens.issueStaff(user.username, roles);
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/api/codec', expires: new Date(expiresAt) });
       return { body: { token, expiresAt, user: { username: user.username, displayName: user.displayName, roles } } };
     },
   });

@@ -1,6 +1,8 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { TokenService } from '../auth';
+import type { AuditLog } from '../../activities/audit';
+import { maskPii } from '../../domain/pii';
+import { hasAnyRole, type StaffRole, type TokenService } from '../auth';
 import { CHANNELS, MAX_MESSAGE_LENGTH } from '../../domain/conversation';
 import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
@@ -71,7 +73,14 @@ function signatureMatches(secret: string, customerId: string, signature: string)
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export function conversationRoutes(table: RouteTable, conversations: ConversationService, deps: { tokens: TokenService; widgetIdentitySecret: string }): void {
+/** Who may see a transcript's personal data unmasked. */
+export const PII_REVEAL_ROLES: readonly StaffRole[] = ['supervisor', 'admin'];
+
+export function conversationRoutes(
+  table: RouteTable,
+  conversations: ConversationService,
+  deps: { tokens: TokenService; widgetIdentitySecret: string; audit: AuditLog },
+): void {
   table.add({
     method: 'post',
     path: '/api/widget/sessions',
@@ -125,10 +134,24 @@ export function conversationRoutes(table: RouteTable, conversations: Conversatio
     tags: ['conversations'],
     access: { roles: ['ops', 'supervisor', 'agent'] },
     params,
+    query: z.strictObject({
+      reveal: z.enum(['true', 'false']).default('false').describe('Show personal data unmasked: supervisors and admins only, and audited.'),
+    }),
     responses: {
-      200: { description: 'The conversation', schema: conversationSchema },
+      200: { description: 'The conversation; phone, ID-card and bank-card numbers and e-mails are masked unless revealed', schema: conversationSchema },
       404: { description: 'No such conversation' },
     },
-    handler: async ({ params: p }) => ({ body: await conversations.getConversation(p.id) }),
+    handler: async ({ params: p, query, principal, actor, origin }) => {
+      const reveal = query.reveal === 'true';
+      if (reveal && !(principal && 'roles' in principal && hasAnyRole(principal.roles, PII_REVEAL_ROLES))) {
+        throw new HttpError(403, 'forbidden', `Revealing personal data needs one of the roles: ${PII_REVEAL_ROLES.join(', ')}.`);
+      }
+      const conversation = await conversations.getConversation(p.id);
+      if (reveal) {
+        await deps.audit.record({ actor, action: 'pii.reveal', target: { type: 'conversation', id: p.id }, details: { customerId: conversation.customerId }, ...origin });
+        return { body: conversation };
+      }
+      return { body: { ...conversation, transcript: conversation.transcript.map((entry) => ({ ...entry, text: maskPii(entry.text) })) } };
+    },
   });
 }

@@ -19,6 +19,8 @@ export interface StackOptions {
   mongoPort: number;
   namespace: string;
   ui: boolean;
+  /** Where the Temporal Web UI asks to decrypt payloads (Loopdesk's codec endpoint). */
+  uiCodecEndpoint?: string;
   preferMongo?: MongoTool['kind'];
   log?: (line: string) => void;
 }
@@ -98,6 +100,7 @@ async function startTemporal(opts: StackOptions, stopList: ManagedProcess[]): Pr
     '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
   ];
   if (opts.ui) args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
+  if (opts.ui && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   else args.push('--headless');
   const server = startProcess('temporal', cli.path, args, { logDir: path.join(opts.dataDir, 'logs') });
   stopList.push(server);

@@ -30,7 +30,7 @@ describe('health and documentation', () => {
   it('answers 503 and says which part is down when the database is unreachable', async () => {
     const deadDb = await connectDatabase(system.endpoints.mongoUri);
     await deadDb.close();
-    const { app } = createApp({ config: system.config, client: await connectTemporalClient(system.endpoints.temporalAddress, 'default', payloadCodecFor(system.config.payloadKeys)), db: deadDb, log: silentLog });
+    const { app } = createApp({ config: system.config, client: await connectTemporalClient(system.endpoints.temporalAddress, 'default', payloadCodecFor(system.config.payloadKeys)), db: deadDb, log: silentLog, codec: payloadCodecFor(system.config.payloadKeys) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payloadCodecFor } from '../../activities/security/payload-codec';
 import { createApp } from '../../api/app';
 import { STAFF_ROLES, type StaffRole } from '../../api/auth';
 import type { RegisteredRoute } from '../../api/route';
@@ -102,6 +103,24 @@ describe('API keys', () => {
   });
 });
 
+describe('personal data in transcripts', () => {
+  it('is masked for agents, revealed to supervisors on request, and every reveal is audited', async () => {
+    const text = '我的手机号13812345678,身份证11010519491231002X';
+    await http(base, 'POST', '/api/conversations/pii-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1007', text } });
+    const asAgent = await http(base, 'GET', '/api/conversations/pii-1', { token: await system.token('agent') });
+    expect(asAgent.text).not.toContain('13812345678');
+    expect(asAgent.text).toContain('138****5678');
+    expect(asAgent.text).toContain('110105********002X');
+    const agentReveal = await http(base, 'GET', '/api/conversations/pii-1?reveal=true', { token: await system.token('agent') });
+    expect(agentReveal.status).toBe(403);
+    const supervisor = await http(base, 'GET', '/api/conversations/pii-1?reveal=true', { token: await system.token('supervisor') });
+    expect(supervisor.text).toContain('13812345678');
+    const audit = await http(base, 'GET', '/api/audit?action=pii.reveal&target=pii-1', { token: await system.token('admin') });
+    expect(audit.json.entries).toHaveLength(1);
+    expect(audit.json.entries).toMatchObject([{ actor: { id: 'supervisor' }, details: { customerId: 'c-1007' } }]);
+  });
+});
+
 describe('audit log and data-subject requests', () => {
   it('records logins, including failed ones, with where they came from', async () => {
     await http(base, 'POST', '/api/auth/login', { body: { username: 'ops', password: 'wrong-password' } });
@@ -149,7 +168,7 @@ describe('hardening', () => {
   });
 
   it('limits login attempts per minute', async () => {
-    const { app } = createApp({ config: { ...system.config, rateLimits: { loginPerMinute: 3, publicPerMinute: 1000 } }, client: system.client, db: system.db, log: silentLog });
+    const { app } = createApp({ config: { ...system.config, rateLimits: { loginPerMinute: 3, publicPerMinute: 1000 } }, client: system.client, db: system.db, log: silentLog, codec: payloadCodecFor(system.config.payloadKeys) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const limited = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

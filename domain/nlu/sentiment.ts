@@ -1,0 +1,167 @@
+import { escapeRegExp, expandContractions, foldText } from './text';
+import type { Sentiment } from './types';
+
+interface PolarWords {
+  weight: number;
+  zh: string[];
+  en: string[];
+}
+
+/**
+ * Weighted cue words. Chinese cues match inside the text, English ones as whole words. Words that
+ * already carry their negation ("没收到", "登不上", "never arrived") are cues of their own, so the
+ * negation rule below never flips them back.
+ */
+const LEXICON: PolarWords[] = [
+  {
+    weight: -2,
+    zh: ['垃圾', '恶劣', '太差', '很差', '真差', '投诉', '骗子', '骗人', '坑人', '气死', '失望', '离谱', '过分', '无语', '受够', '受不了', '差评', '举报', '曝光', '报警', '12315', '消协', '崩溃', '可恶', '糟糕', '破服务', '寒心', '太慢'],
+    en: ['terrible', 'awful', 'horrible', 'worst', 'rude', 'scam', 'furious', 'disgusting', 'unacceptable', 'ridiculous', 'rubbish', 'garbage', 'useless', 'ripped off', 'fed up', 'sick of', 'complaint', 'lied', 'shame'],
+  },
+  {
+    weight: -1,
+    zh: [
+      '差', '烂', '坏', '故障', '失败', '态度', '没到', '没收到', '收不到', '登不上', '登不进', '进不去', '用不了', '打不开', '连不上', '付不了', '退不了', '联系不上', '找不到', '听不懂',
+      '被扣', '扣了两', '多扣', '重复扣', '慢', '骗', '坑', '生气', '烦', '扔', '拖了', '异地登录', '被盗', '盗号', '盗用', '敷衍', '难用', '碎', '裂', '划痕', '漏', '异响', '杂音',
+      '死机', '黑屏', '丢了', '弄丢', '发错', '不满', '赔偿', '着急', '拒绝', '冻结', '被锁', '异常', '被拒', '不负责', '没人理', '没人接', '推脱', '踢皮球', '迟到', '乱收费', '还没', '一直没',
+      '迟迟', '怎么还', '还不', '不解决', '不处理', '质量问题', '有问题', '瑕疵', '不对', '不好', '不行', '不靠谱', '不怎么样', '效率太低', '太低',
+      '没拿到', '没到账', '没发货', '没回复', '没处理', '没解决', '没动静', '没反应', '不转了', '不动了', '不亮', '不工作', '开不了机', '充不进', '告你', '起诉', '律师',
+      '丑', '浪费', '一问三不知', '错误', '报错', '不能用', '用不了', '失效', '没声音', '钱呢', '人呢', '退款呢', '刮花', '刮坏', '弄坏', '摔坏', '损坏', '开错', '寄错', '搞错', '弄错',
+      '没动', '没更新', '不管事', '不作为', '急死', '急事', '快点', '倒闭', '污渍', '脏', '二手', '旧的', '断连', '卡顿', '闪退',
+    ],
+    en: [
+      'bad', 'poor', 'broken', 'broke', 'damaged', 'defective', 'faulty', 'cracked', 'ignored', 'complain', 'disappointed', 'angry', 'upset', 'annoyed', 'frustrated', 'failed', 'fail',
+      'charged twice', 'double charged', 'billed two times', 'charged two times', 'hacked', 'stolen', 'lost', 'late', 'delayed', 'slow', 'wrong', 'missing', 'leaks', 'leaking', 'joke',
+      'waste', 'locked', 'declined', 'rejected', 'still no', 'still not', 'still waiting', 'never arrived', 'never arrives', 'never came', 'never got', 'never received', 'not arrived',
+      'not received', 'not working', 'stopped working', 'runaround', 'asap', 'problem', 'issue', 'disappointing', 'unhappy', 'compensation', 'sue', 'lawyer',
+      'ugly', 'error', 'dead', 'not turn on', 'not charge', 'not charging', 'unable to', 'pathetic', 'outrageous', 'zero response', 'no response',
+      'on hold', 'kept me waiting', 'not moved', 'not updated', 'no update', 'frozen', 'blocked', 'banned', 'annoying', 'disconnecting', 'disconnects',
+      'keeps crashing', 'crashes', 'freezes', 'laggy', 'dirty', 'stained', 'used one', 'urgent', 'hurry',
+    ],
+  },
+  {
+    weight: 1,
+    zh: ['满意', '好评', '不错', '很好', '挺好', '真好', '太好了', '棒', '赞', '喜欢', '好用', '完美', '优秀', '专业', '给力', '开心', '高兴', '解决了', '没问题', '辛苦了', '好的', '好嘞', '搞定', '明白了'],
+    en: ['great', 'awesome', 'excellent', 'good', 'love', 'perfect', 'wonderful', 'helpful', 'happy', 'amazing', 'fantastic', 'brilliant', 'nice', 'pleased', 'satisfied', 'solved', 'sorted', 'no problem', 'no worries', 'not bad', 'well done', 'professional', 'glad', 'like it', 'like them', 'cool'],
+  },
+];
+
+/** Phrases too varied for a word list: waiting for days, being charged twice. */
+const PATTERNS: Array<{ pattern: RegExp; weight: number; english: boolean }> = [
+  { pattern: /(已经|都|等了|拖了)[^,。,.!?]{0,4}(天|周|星期|个月|小时)了/g, weight: -1, english: false },
+  { pattern: /\b(for|in) (days|weeks|ages)\b|\bages ago\b/g, weight: -1, english: true },
+  { pattern: /(付|扣|收|支付|扣款)了?(两|二|2)(次|笔)/g, weight: -1, english: false },
+  { pattern: /\bcan not (log|sign|access|login|open|use|find|get|connect|pay|reach)\b/g, weight: -1, english: true },
+  { pattern: /\b(charged|billed|debited|deducted)\b[^.!?]{0,30}\b(twice|two times|double)\b/g, weight: -1, english: true },
+  // Taking leave is mildly warm: with thanks or praise it tips a message to positive, alone it does not.
+  { pattern: /再见|拜拜|\b(bye|goodbye)\b/g, weight: 0.5, english: false },
+  /** Greetings are not praise. */
+  { pattern: /\bgood (morning|afternoon|evening|day|night)\b/g, weight: 0, english: true },
+];
+
+/** Thanks at the end of a request is courtesy; thanks on its own, or after help, is satisfaction. */
+const THANKS = { zh: ['谢谢', '感谢', '多谢', '谢了', '谢啦'], en: ['thanks', 'thank you', 'thank', 'appreciate', 'cheers'] };
+const REQUEST_MARKERS = /[?]|吗|请|帮我|麻烦|能不能|可不可以|怎么|\b(please|can you|could you|help me|how|what|when|where|why)\b/;
+
+/** Things customers say they do not want; negated they are frustration ("不想跟机器人说话"). */
+const UNWANTED = { zh: ['机器人', '自动回复'], en: ['bot', 'robot', 'automated'] };
+
+const ZH_NEGATORS = /[不没别无未]|不太|不是很/;
+const EN_NEGATORS = new Set(['not', 'no', 'never', 'without', 'hardly', 'nothing', 'nobody']);
+const INTENSIFIERS = /(太|很|非常|特别|超|真的|极其|实在|\b(so|very|really|extremely|totally|absolutely)\b)\s*$/;
+
+interface Cue {
+  pattern: RegExp;
+  weight: number;
+  kind: 'polar' | 'thanks' | 'unwanted';
+  english: boolean;
+}
+
+function cuePatterns(words: string[], english: boolean): string[] {
+  return words.map((word) => (english ? `\\b${escapeRegExp(word)}\\b` : escapeRegExp(word)));
+}
+
+function compile(words: { zh: string[]; en: string[] }, weight: number, kind: Cue['kind']): Cue[] {
+  return [
+    ...cuePatterns(words.zh, false).map((source) => ({ pattern: new RegExp(source, 'g'), weight, kind, english: false })),
+    ...cuePatterns(words.en, true).map((source) => ({ pattern: new RegExp(source, 'g'), weight, kind, english: true })),
+  ];
+}
+
+const CUES: Cue[] = [
+  ...LEXICON.flatMap(({ weight, zh, en }) => compile({ zh, en }, weight, 'polar')),
+  ...PATTERNS.map(({ pattern, weight, english }) => ({ pattern, weight, kind: 'polar' as const, english })),
+  ...compile(THANKS, 1, 'thanks'),
+  ...compile(UNWANTED, 0, 'unwanted'),
+];
+
+interface CueHit {
+  cue: Cue;
+  start: number;
+  end: number;
+}
+
+/** Longest cues win where they overlap: "没问题" is one positive cue, not a negated "问题". */
+function findCueHits(text: string): CueHit[] {
+  const hits: CueHit[] = [];
+  for (const cue of CUES) {
+    for (const match of text.matchAll(cue.pattern)) hits.push({ cue, start: match.index, end: match.index + match[0].length });
+  }
+  // On equal length the more negative cue wins: "不好的" is "不好", not "好的".
+  hits.sort((a, b) => b.end - b.start - (a.end - a.start) || a.cue.weight - b.cue.weight);
+  const kept: CueHit[] = [];
+  for (const hit of hits) if (!kept.some((k) => hit.start < k.end && k.start < hit.end)) kept.push(hit);
+  return kept;
+}
+
+function isNegated(text: string, hit: CueHit): boolean {
+  const before = text.slice(0, hit.start);
+  if (hit.cue.english) return before.split(/[^a-z]+/).filter(Boolean).slice(-3).some((word) => EN_NEGATORS.has(word));
+  return ZH_NEGATORS.test(before.slice(-3).split(/[,.!?;,。!?;]/).at(-1) ?? '');
+}
+
+/** "机器人别回了": in Chinese the refusal may follow what is refused. */
+function isRefusedAfter(text: string, hit: CueHit): boolean {
+  return !hit.cue.english && /^\s*(别|不要|走开|闭嘴)/.test(text.slice(hit.end));
+}
+
+/** "Recommend a good restaurant" describes what is wanted; it does not praise. */
+function describesWantedThing(text: string, hit: CueHit): boolean {
+  return hit.cue.english && /\b(a|an|some|any)\s*$/.test(text.slice(0, hit.start));
+}
+
+/** "Is the P3 good for a bedroom?" asks; it does not praise. */
+function inQuestion(text: string, hit: CueHit): boolean {
+  const rest = text.slice(hit.end);
+  const sentenceEnd = rest.search(/[.!。!;;]|$/);
+  return /[?吗]/.test(rest.slice(0, sentenceEnd)) || /^\s*(is|are|does|do|can|could|will|would)\b/.test(text.slice(0, hit.start).split(/[.!?。!?]/).at(-1) ?? '');
+}
+
+function hitWeight(text: string, hit: CueHit, isRequest: boolean): number {
+  const negated = isNegated(text, hit);
+  if (hit.cue.kind === 'unwanted') return negated || isRefusedAfter(text, hit) ? -1 : 0;
+  if (hit.cue.kind === 'thanks') return isRequest ? 0.25 : 1;
+  const intensity = INTENSIFIERS.test(text.slice(0, hit.start)) ? 1.5 : 1;
+  const questionDamping = hit.cue.weight > 0 && (inQuestion(text, hit) || describesWantedThing(text, hit)) ? 0.25 : 1;
+  const weight = hit.cue.weight * intensity * questionDamping;
+  // "不满意" turns praise into complaint; "not bad" is only mildly good.
+  return negated ? -weight * (weight > 0 ? 1 : 0.5) : weight;
+}
+
+export interface SentimentReading {
+  sentiment: Sentiment;
+  /** -1..1. */
+  score: number;
+}
+
+const POLARITY_THRESHOLD = 0.75;
+
+/** Lexicon sentiment with negation, intensifiers and the courtesy rule for thanks, in Chinese and English. */
+export function analyzeSentiment(text: string): SentimentReading {
+  const prepared = expandContractions(foldText(text));
+  const isRequest = REQUEST_MARKERS.test(prepared);
+  const raw = findCueHits(prepared).reduce((sum, hit) => sum + hitWeight(prepared, hit, isRequest), 0);
+  const score = Math.round(Math.tanh(raw / 2) * 1000) / 1000;
+  const sentiment: Sentiment = raw <= -POLARITY_THRESHOLD ? 'negative' : raw >= POLARITY_THRESHOLD ? 'positive' : 'neutral';
+  return { sentiment, score };
+}
