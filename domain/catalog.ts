@@ -34,6 +34,8 @@ interface ProductConcept {
   /** Uses of a surface that name something else ("手机号" is a phone number, not a phone). */
   notBefore?: RegExp;
   notAfter?: RegExp;
+  /** English surfaces also match their plural unless that means something else ("funds" is money). */
+  singularOnly?: boolean;
 }
 
 const PRODUCT_CONCEPTS: ProductConcept[] = [
@@ -57,7 +59,7 @@ const PRODUCT_CONCEPTS: ProductConcept[] = [
   { surfaces: ['空气净化器', '净化器', 'air purifier', 'purifier'] },
   { surfaces: ['滤芯', '滤网', 'filter', 'replacement filter'] },
   { surfaces: ['理财', '理财产品', 'wealth product', 'wealth management product', 'investment product'] },
-  { surfaces: ['基金', 'fund', 'mixed fund'] },
+  { surfaces: ['基金', 'fund', 'mixed fund'], singularOnly: true },
 ];
 
 type AliasKind = 'name' | 'model' | 'variant' | 'line' | 'concept';
@@ -177,7 +179,7 @@ function buildAliases(catalog: Product[]): Alias[] {
     for (const surface of concept.surfaces) {
       for (const product of covered) {
         addAlias(aliases, 'concept', surface, product.sku, () => ({
-          pattern: surfacePattern(surface, true),
+          pattern: surfacePattern(surface, !concept.singularOnly),
           ...(concept.notBefore ? { notBefore: concept.notBefore } : {}),
           ...(concept.notAfter ? { notAfter: concept.notAfter } : {}),
         }));

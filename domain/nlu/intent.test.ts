@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractEntities } from './entities';
-import { classifyIntent } from './intent';
+import { classifyIntent, trainingExamples, trainIntentModel } from './intent';
 import type { Intent } from './types';
 
 const intentOf = (text: string) => classifyIntent(text, extractEntities(text));
@@ -59,5 +59,19 @@ describe('intent classification', () => {
     const { ranking } = intentOf('我要退货');
     expect(ranking).toHaveLength(14);
     expect(ranking.reduce((sum, r) => sum + r.probability, 0)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('the training data', () => {
+  it('generalises: each fifth of it is classified well by a model trained on the other four', () => {
+    const examples = trainingExamples();
+    const folds = 5;
+    let correct = 0;
+    for (let fold = 0; fold < folds; fold++) {
+      const model = trainIntentModel(examples.filter((_, i) => i % folds !== fold));
+      const heldOut = examples.filter((_, i) => i % folds === fold);
+      correct += heldOut.filter((example) => model.predict(example.features)[0]?.label === example.label).length;
+    }
+    expect(correct / examples.length).toBeGreaterThan(0.85);
   });
 });

@@ -34,9 +34,9 @@ function numeralValue(numeral: string): number | undefined {
 function isMoney(numeral: string, before: string, after: string): boolean {
   if (NOT_A_NUMBER.test(numeral) || NOT_MONEY_AFTER.test(after)) return false;
   if (CURRENCY_AFTER.test(after) || CURRENCY_BEFORE.test(before)) return true;
-  const spokenMagnitude = MAGNITUDE.test(numeral);
   // "50,000": thousands separators are how amounts are written, not counts or codes.
   if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(numeral)) return true;
+  const spokenMagnitude = MAGNITUDE.test(numeral);
   const arabicAmount = /^\d[\d,]*(\.\d+)?$/.test(numeral) && numeral.replace(/\D/g, '').length >= 2;
   if (MONEY_CUE_BEFORE.test(before.slice(-12))) return spokenMagnitude || arabicAmount;
   return spokenMagnitude && numeral.length >= 2;

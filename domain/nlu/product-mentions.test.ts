@@ -42,6 +42,8 @@ describe('product mentions', () => {
     expect(skusIn('your agent was rude to me on the phone')).toEqual([]);
     expect(skusIn('what is my case number?')).toEqual([]);
     expect(skusIn('Galaxia')).toEqual([]);
+    expect(skusIn('my funds were taken twice')).toEqual([]);
+    expect(skusIn('Change my login phone to 15012345678')).toEqual([]);
   });
 
   it('reports where the mention is in the text as typed', () => {

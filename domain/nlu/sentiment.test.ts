@@ -46,6 +46,15 @@ describe('sentiment', () => {
     expect(sentimentOf('Good morning')).toBe('neutral');
   });
 
+  it('is not fooled by words that merely contain a negative one', () => {
+    expect(sentimentOf('麻烦帮我查一下订单')).toBe('neutral');
+    expect(sentimentOf('降价了能退差价吗')).toBe('neutral');
+    expect(sentimentOf('贷款怎么还款')).toBe('neutral');
+    expect(sentimentOf('Can you issue an invoice?')).toBe('neutral');
+    expect(sentimentOf('Tell me a joke')).toBe('neutral');
+    expect(sentimentOf('这个还不错')).toBe('positive');
+  });
+
   it('scores within -1..1, stronger for stronger words', () => {
     const mild = analyzeSentiment('有点慢').score;
     const strong = analyzeSentiment('垃圾服务,太恶劣了,我要投诉').score;

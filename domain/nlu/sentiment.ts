@@ -15,34 +15,53 @@ interface PolarWords {
 const LEXICON: PolarWords[] = [
   {
     weight: -2,
-    zh: ['垃圾', '恶劣', '太差', '很差', '真差', '投诉', '骗子', '骗人', '坑人', '气死', '失望', '离谱', '过分', '无语', '受够', '受不了', '差评', '举报', '曝光', '报警', '12315', '消协', '崩溃', '可恶', '糟糕', '破服务', '寒心', '太慢'],
-    en: ['terrible', 'awful', 'horrible', 'worst', 'rude', 'scam', 'furious', 'disgusting', 'unacceptable', 'ridiculous', 'rubbish', 'garbage', 'useless', 'ripped off', 'fed up', 'sick of', 'complaint', 'lied', 'shame'],
+    zh: [
+      '垃圾', '恶劣', '太差', '很差', '真差', '极差', '最差', '投诉', '骗子', '骗人', '坑人', '气死', '失望', '离谱', '过分', '无语', '受够', '受不了',
+      '差评', '举报', '曝光', '报警', '12315', '消协', '崩溃', '可恶', '糟糕', '破服务', '寒心', '太慢',
+    ],
+    en: [
+      'terrible', 'awful', 'horrible', 'worst', 'rude', 'scam', 'furious', 'disgusting', 'unacceptable', 'ridiculous', 'rubbish', 'garbage', 'useless',
+      'ripped off', 'fed up', 'sick of', 'complaint', 'lied', 'shame', 'pathetic', 'outrageous',
+    ],
   },
   {
     weight: -1,
     zh: [
-      '差', '烂', '坏', '故障', '失败', '态度', '没到', '没收到', '收不到', '登不上', '登不进', '进不去', '用不了', '打不开', '连不上', '付不了', '退不了', '联系不上', '找不到', '听不懂',
-      '被扣', '扣了两', '多扣', '重复扣', '慢', '骗', '坑', '生气', '烦', '扔', '拖了', '异地登录', '被盗', '盗号', '盗用', '敷衍', '难用', '碎', '裂', '划痕', '漏', '异响', '杂音',
-      '死机', '黑屏', '丢了', '弄丢', '发错', '不满', '赔偿', '着急', '拒绝', '冻结', '被锁', '异常', '被拒', '不负责', '没人理', '没人接', '推脱', '踢皮球', '迟到', '乱收费', '还没', '一直没',
-      '迟迟', '怎么还', '还不', '不解决', '不处理', '质量问题', '有问题', '瑕疵', '不对', '不好', '不行', '不靠谱', '不怎么样', '效率太低', '太低',
-      '没拿到', '没到账', '没发货', '没回复', '没处理', '没解决', '没动静', '没反应', '不转了', '不动了', '不亮', '不工作', '开不了机', '充不进', '告你', '起诉', '律师',
-      '丑', '浪费', '一问三不知', '错误', '报错', '不能用', '用不了', '失效', '没声音', '钱呢', '人呢', '退款呢', '刮花', '刮坏', '弄坏', '摔坏', '损坏', '开错', '寄错', '搞错', '弄错',
-      '没动', '没更新', '不管事', '不作为', '急死', '急事', '快点', '倒闭', '污渍', '脏', '二手', '旧的', '断连', '卡顿', '闪退',
+      // Poor quality and faults.
+      '差劲', '好差', '质量差', '服务差', '烂', '坏', '故障', '失败', '碎', '裂', '划痕', '漏', '异响', '杂音', '没声音', '死机', '黑屏', '卡顿', '闪退', '断连',
+      '不转了', '不动了', '不亮', '不工作', '开不了机', '充不进', '失效', '瑕疵', '质量问题', '有问题', '丑', '污渍', '脏', '二手', '旧的', '难用', '不好', '不行',
+      '不靠谱', '不怎么样', '刮花', '刮坏', '弄坏', '摔坏', '损坏', '错误', '报错', '不能用', '用不了',
+      // Things that did not happen or cannot be done.
+      '没到', '没收到', '没拿到', '没到账', '没发货', '没回复', '没处理', '没解决', '没动静', '没反应', '没动', '没更新', '还没', '一直没', '迟迟', '怎么还没', '怎么还不',
+      '收不到', '登不上', '登不进', '进不去', '打不开', '连不上', '付不了', '退不了', '联系不上', '找不到', '听不懂', '不解决', '不处理', '不管事', '不作为',
+      // Money taken wrongly, accounts at risk.
+      '被扣', '扣了两', '多扣', '重复扣', '乱收费', '异地登录', '被盗', '盗号', '盗用', '冻结', '被锁', '异常', '被拒', '拒绝',
+      // Mistakes by the shop.
+      '发错', '开错', '寄错', '搞错', '弄错', '丢了', '弄丢', '扔',
+      // Frustration, impatience, threats.
+      '慢', '骗', '坑', '生气', '烦死', '好烦', '很烦', '烦人', '心烦', '拖了', '敷衍', '不满', '赔偿', '着急', '急死', '急事', '快点', '不负责', '没人理', '没人接',
+      '推脱', '踢皮球', '迟到', '效率太低', '浪费', '一问三不知', '钱呢', '人呢', '退款呢', '告你', '起诉', '律师', '倒闭',
     ],
     en: [
-      'bad', 'poor', 'broken', 'broke', 'damaged', 'defective', 'faulty', 'cracked', 'ignored', 'complain', 'disappointed', 'angry', 'upset', 'annoyed', 'frustrated', 'failed', 'fail',
-      'charged twice', 'double charged', 'billed two times', 'charged two times', 'hacked', 'stolen', 'lost', 'late', 'delayed', 'slow', 'wrong', 'missing', 'leaks', 'leaking', 'joke',
-      'waste', 'locked', 'declined', 'rejected', 'still no', 'still not', 'still waiting', 'never arrived', 'never arrives', 'never came', 'never got', 'never received', 'not arrived',
-      'not received', 'not working', 'stopped working', 'runaround', 'asap', 'problem', 'issue', 'disappointing', 'unhappy', 'compensation', 'sue', 'lawyer',
-      'ugly', 'error', 'dead', 'not turn on', 'not charge', 'not charging', 'unable to', 'pathetic', 'outrageous', 'zero response', 'no response',
-      'on hold', 'kept me waiting', 'not moved', 'not updated', 'no update', 'frozen', 'blocked', 'banned', 'annoying', 'disconnecting', 'disconnects',
-      'keeps crashing', 'crashes', 'freezes', 'laggy', 'dirty', 'stained', 'used one', 'urgent', 'hurry',
+      'bad', 'poor', 'broken', 'broke', 'damaged', 'defective', 'faulty', 'cracked', 'dead', 'error', 'ugly', 'dirty', 'stained', 'used one', 'leaks', 'leaking',
+      'not working', 'stopped working', 'not turn on', 'not charge', 'not charging', 'disconnecting', 'disconnects', 'keeps crashing', 'crashes', 'freezes', 'laggy',
+      'still no', 'still not', 'still waiting', 'never arrived', 'never arrives', 'never came', 'never got', 'never received', 'not arrived', 'not received',
+      'not moved', 'not updated', 'no update', 'zero response', 'no response', 'unable to', 'on hold', 'kept me waiting', 'late', 'delayed', 'slow',
+      'charged twice', 'double charged', 'hacked', 'stolen', 'locked', 'frozen', 'blocked', 'banned', 'declined', 'rejected', 'failed', 'fail',
+      'lost', 'wrong', 'missing', 'ignored', 'runaround', 'waste', 'is a joke',
+      'complain', 'disappointed', 'disappointing', 'angry', 'upset', 'annoyed', 'annoying', 'frustrated', 'unhappy', 'compensation', 'sue', 'lawyer', 'asap', 'urgent', 'hurry',
     ],
   },
   {
     weight: 1,
-    zh: ['满意', '好评', '不错', '很好', '挺好', '真好', '太好了', '棒', '赞', '喜欢', '好用', '完美', '优秀', '专业', '给力', '开心', '高兴', '解决了', '没问题', '辛苦了', '好的', '好嘞', '搞定', '明白了'],
-    en: ['great', 'awesome', 'excellent', 'good', 'love', 'perfect', 'wonderful', 'helpful', 'happy', 'amazing', 'fantastic', 'brilliant', 'nice', 'pleased', 'satisfied', 'solved', 'sorted', 'no problem', 'no worries', 'not bad', 'well done', 'professional', 'glad', 'like it', 'like them', 'cool'],
+    zh: [
+      '满意', '好评', '不错', '还不错', '还行', '很好', '挺好', '真好', '太好了', '棒', '赞', '点赞', '喜欢', '好用', '完美', '优秀', '专业', '给力', '开心', '高兴',
+      '解决了', '没问题', '辛苦了', '好的', '好嘞', '搞定', '明白了', '贴心',
+    ],
+    en: [
+      'great', 'awesome', 'excellent', 'good', 'love', 'perfect', 'wonderful', 'helpful', 'happy', 'amazing', 'fantastic', 'brilliant', 'nice', 'pleased',
+      'satisfied', 'solved', 'sorted', 'no problem', 'no worries', 'not bad', 'well done', 'professional', 'glad', 'like it', 'like them', 'cool',
+    ],
   },
 ];
 
@@ -51,6 +70,10 @@ const PATTERNS: Array<{ pattern: RegExp; weight: number; english: boolean }> = [
   { pattern: /(已经|都|等了|拖了)[^,。,.!?]{0,4}(天|周|星期|个月|小时)了/g, weight: -1, english: false },
   { pattern: /\b(for|in) (days|weeks|ages)\b|\bages ago\b/g, weight: -1, english: true },
   { pattern: /(付|扣|收|支付|扣款)了?(两|二|2)(次|笔)/g, weight: -1, english: false },
+  // "金额不对" is wrong; "对不对" only asks.
+  { pattern: /(?<!对)不对/g, weight: -1, english: false },
+  // "an issue with my order" is trouble; "issue an invoice" is a request.
+  { pattern: /\b(an|the|this|that|some|same|having|had|have|has|got) (issue|problem)s?\b/g, weight: -1, english: true },
   { pattern: /\bcan not (log|sign|access|login|open|use|find|get|connect|pay|reach)\b/g, weight: -1, english: true },
   { pattern: /\b(charged|billed|debited|deducted)\b[^.!?]{0,30}\b(twice|two times|double)\b/g, weight: -1, english: true },
   // Taking leave is mildly warm: with thanks or praise it tips a message to positive, alone it does not.
