@@ -20,6 +20,9 @@ export interface ConversationClosedInput {
   turns: number;
   reason: 'idle' | 'requested';
   closedAt: string;
+  /** resolved_by_bot, handed_off, case_opened, purchase_intent: what marketing reacts to. */
+  outcomes: string[];
+  product?: string;
 }
 
 const RESUME_TRANSCRIPT = 20;
@@ -83,17 +86,21 @@ export function createConversationActivities(deps: { models: Models; knowledge: 
         { $set: { status: 'closed', closedAt: new Date(input.closedAt), outcome: input.reason, turns: input.turns, channel: input.channel, customerId: input.customerId } },
         { upsert: true },
       );
-      await models.BehaviourEvent.updateOne(
-        { eventId: `conversation-closed:${input.conversationId}:${input.closedAt}` },
-        {
-          $setOnInsert: {
-            customerId: input.customerId,
-            type: 'conversation_closed',
-            occurredAt: new Date(input.closedAt),
-            properties: { conversationId: input.conversationId, channel: input.channel, turns: input.turns, reason: input.reason },
+      const events = [
+        { type: 'conversation_closed', properties: { conversationId: input.conversationId, channel: input.channel, turns: input.turns, reason: input.reason, outcomes: input.outcomes } },
+        ...input.outcomes.map((outcome) => ({
+          type: outcome,
+          properties: { conversationId: input.conversationId, channel: input.channel, ...(outcome === 'purchase_intent' && input.product ? { product: input.product } : {}) },
+        })),
+      ];
+      await models.BehaviourEvent.bulkWrite(
+        events.map((event) => ({
+          updateOne: {
+            filter: { eventId: `${event.type}:${input.conversationId}:${input.closedAt}` },
+            update: { $setOnInsert: { customerId: input.customerId, type: event.type, occurredAt: new Date(input.closedAt), properties: event.properties } },
+            upsert: true,
           },
-        },
-        { upsert: true },
+        })),
       );
     },
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyDialogue } from './dialogue/dialogue';
 import { ConversationState, customerMessageProblem, MAX_MESSAGE_LENGTH } from './conversation';
 
 const at = '2026-11-24T10:00:00.000Z';
@@ -8,7 +9,7 @@ describe('conversation state', () => {
     const state = new ConversationState('c1', 'web', 'cust');
     expect(state.entry('customer', 'm1:in', 'hi', at).seq).toBe(1);
     expect(state.entry('bot', 'm1:out', 'hello', at).seq).toBe(2);
-    const reply = state.completeTurn({ messageId: 'm1', reply: 'hello', citations: [], lang: 'en' });
+    const reply = state.completeTurn({ messageId: 'm1', reply: 'hello', citations: [], lang: 'en', intent: 'greeting', handedOff: false });
     expect(reply).toMatchObject({ conversationId: 'c1', turn: 1 });
     expect(state.view()).toMatchObject({ turns: 1, status: 'open' });
   });
@@ -16,8 +17,8 @@ describe('conversation state', () => {
   it('remembers replies so a retried message gets the same answer after continue-as-new', () => {
     const state = new ConversationState('c1', 'web', 'cust');
     state.entry('customer', 'm1:in', 'hi', at);
-    const reply = state.completeTurn({ messageId: 'm1', reply: 'hello', citations: ['kb-x'], lang: 'en' });
-    const next = new ConversationState('c1', 'web', 'cust', state.carry());
+    const reply = state.completeTurn({ messageId: 'm1', reply: 'hello', citations: ['kb-x'], lang: 'en', intent: 'greeting', handedOff: false });
+    const next = new ConversationState('c1', 'web', 'cust', state.carry({ dialogue: emptyDialogue() }));
     expect(next.replyTo('m1')).toEqual(reply);
     expect(next.entry('customer', 'm2:in', 'again', at).seq).toBe(2);
     expect(next.turns).toBe(1);

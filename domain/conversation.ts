@@ -1,3 +1,5 @@
+import type { DialogueSnapshot } from './dialogue/dialogue';
+import type { CustomerSummary } from './dialogue/types';
 import type { Lang } from './language';
 
 export const CHANNELS = ['web', 'app', 'wechat', 'sms', 'email', 'phone'] as const;
@@ -28,6 +30,9 @@ export interface BotReply {
   citations: string[];
   lang: Lang;
   turn: number;
+  intent: string;
+  /** True once the conversation is with a person rather than the bot. */
+  handedOff: boolean;
 }
 
 export type ConversationStatus = 'open' | 'closed';
@@ -38,6 +43,10 @@ export interface ConversationView {
   customerId: string;
   status: ConversationStatus;
   turns: number;
+  lang?: Lang;
+  handedOff: boolean;
+  flow?: string;
+  lastProduct?: string;
   recentTranscript: TranscriptEntry[];
 }
 
@@ -47,6 +56,9 @@ export interface CarriedConversation {
   turns: number;
   recentTranscript: TranscriptEntry[];
   recentReplies: BotReply[];
+  lang?: Lang;
+  dialogue?: DialogueSnapshot;
+  customer?: CustomerSummary;
 }
 
 const RECENT_TRANSCRIPT = 20;
@@ -61,6 +73,7 @@ export function conversationWorkflowId(conversationId: string): string {
 /** Pure state of one conversation: the workflow drives it, tests exercise it without a server. */
 export class ConversationState {
   status: ConversationStatus = 'open';
+  lang?: Lang;
   private lastSeq: number;
   private turnCount: number;
   private readonly transcript: TranscriptEntry[];
@@ -76,6 +89,7 @@ export class ConversationState {
     this.turnCount = carried?.turns ?? 0;
     this.transcript = [...(carried?.recentTranscript ?? [])];
     this.replies = [...(carried?.recentReplies ?? [])];
+    this.lang = carried?.lang;
   }
 
   get turns(): number {
@@ -103,19 +117,31 @@ export class ConversationState {
     return full;
   }
 
-  view(): ConversationView {
+  view(dialogue?: DialogueSnapshot): ConversationView {
     return {
       conversationId: this.conversationId,
       channel: this.channel,
       customerId: this.customerId,
       status: this.status,
       turns: this.turnCount,
+      ...(this.lang ? { lang: this.lang } : {}),
+      handedOff: dialogue?.handedOff ?? false,
+      ...(dialogue?.flow ? { flow: dialogue.flow.name } : {}),
+      ...(dialogue?.lastProduct ? { lastProduct: dialogue.lastProduct } : {}),
       recentTranscript: [...this.transcript],
     };
   }
 
-  carry(): CarriedConversation {
-    return { lastSeq: this.lastSeq, turns: this.turnCount, recentTranscript: [...this.transcript], recentReplies: [...this.replies] };
+  carry(extra: { dialogue: DialogueSnapshot; customer?: CustomerSummary }): CarriedConversation {
+    return {
+      lastSeq: this.lastSeq,
+      turns: this.turnCount,
+      recentTranscript: [...this.transcript],
+      recentReplies: [...this.replies],
+      ...(this.lang ? { lang: this.lang } : {}),
+      dialogue: extra.dialogue,
+      ...(extra.customer ? { customer: extra.customer } : {}),
+    };
   }
 }
 

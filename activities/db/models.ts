@@ -48,7 +48,7 @@ const productSchema = new Schema(
     category: { type: String, required: true, index: true },
     price: { type: Number, required: true },
     currency: { type: String, required: true },
-    stock: { type: Number, required: true },
+    stock: { type: Number, default: null },
     attributes: { type: Schema.Types.Mixed, default: {} },
     related: { type: [String], default: [] },
   },
@@ -161,7 +161,71 @@ auditEntrySchema.index({ at: -1 });
 auditEntrySchema.index({ action: 1, at: -1 });
 auditEntrySchema.index({ 'target.id': 1, at: -1 });
 
+/** A one-time code sent to a customer; only its hash is kept. Attempts are keyed by message, so a retried check counts once. */
+const otpChallengeSchema = new Schema(
+  {
+    challengeId: { type: String, required: true, unique: true },
+    customerId: { type: String, required: true },
+    codeHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    attempts: { type: [String], default: [] },
+    verifiedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+/** The outbox: every message Loopdesk sends, keyed so a retry never sends twice. */
+const deliverySchema = new Schema(
+  {
+    idempotencyKey: { type: String, required: true, unique: true },
+    channel: { type: String, required: true },
+    customerId: { type: String, required: true, index: true },
+    to: { type: String, required: true },
+    text: { type: String, required: true },
+    purpose: { type: String, required: true },
+    status: { type: String, enum: ['queued', 'sent', 'delivered', 'failed'], default: 'queued' },
+    providerMessageId: { type: String },
+  },
+  { timestamps: true },
+);
+
+/** Read model of return and complaint cases; `requestKey` makes opening one idempotent. */
+const caseSchema = new Schema(
+  {
+    caseId: { type: String, required: true, unique: true },
+    requestKey: { type: String, required: true, unique: true },
+    type: { type: String, enum: ['return', 'exchange', 'complaint'], required: true },
+    status: { type: String, required: true },
+    customerId: { type: String, required: true, index: true },
+    conversationId: { type: String },
+    orderId: { type: String },
+    reason: { type: String },
+    severity: { type: String },
+    details: { type: String, default: '' },
+  },
+  { timestamps: true },
+);
+
+/** Read model of hand-offs from the bot to people. */
+const escalationSchema = new Schema(
+  {
+    escalationId: { type: String, required: true, unique: true },
+    requestKey: { type: String, required: true, unique: true },
+    conversationId: { type: String, required: true, index: true },
+    customerId: { type: String, required: true },
+    channel: { type: String, required: true },
+    reason: { type: String, required: true },
+    status: { type: String, required: true },
+    packet: { type: Schema.Types.Mixed, required: true },
+  },
+  { timestamps: true, minimize: false },
+);
+
 export type UserDoc = InferSchemaType<typeof userSchema>;
+export type OtpChallengeDoc = InferSchemaType<typeof otpChallengeSchema>;
+export type DeliveryDoc = InferSchemaType<typeof deliverySchema>;
+export type CaseDoc = InferSchemaType<typeof caseSchema>;
+export type EscalationDoc = InferSchemaType<typeof escalationSchema>;
 export type ApiKeyDoc = InferSchemaType<typeof apiKeySchema>;
 export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
@@ -185,6 +249,10 @@ export function createModels(connection: mongoose.Connection) {
     Conversation: connection.model('Conversation', conversationSchema, 'conversations') as Model<ConversationDoc>,
     ApiKey: connection.model('ApiKey', apiKeySchema, 'api_keys') as Model<ApiKeyDoc>,
     AuditEntry: connection.model('AuditEntry', auditEntrySchema, 'audit_log') as Model<AuditEntryDoc>,
+    OtpChallenge: connection.model('OtpChallenge', otpChallengeSchema, 'otp_challenges') as Model<OtpChallengeDoc>,
+    Delivery: connection.model('Delivery', deliverySchema, 'deliveries') as Model<DeliveryDoc>,
+    Case: connection.model('Case', caseSchema, 'cases') as Model<CaseDoc>,
+    Escalation: connection.model('Escalation', escalationSchema, 'escalations') as Model<EscalationDoc>,
   };
 }
 

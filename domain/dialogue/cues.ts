@@ -7,6 +7,8 @@ const FAULT = /坏|故障|不能用|用不了|无法|损坏|破损|碎|漏|卡�
 const EXCHANGE = /换货|换一个|换个|调换|更换|exchange|replace(?:ment)?|swap/i;
 const FINANCE_ACTION = /买入|购买|申购|认购|赎回|转账|转出|投资|buy|purchase|subscribe|redeem|invest|transfer|withdraw/i;
 const ACCOUNT_CHANGE = /(?:改|修改|更换|换绑|解绑|重置|注销|change|update|reset|unlink|close|delete).{0,8}(?:手机|电话|号码|密码|地址|账户|账号|邮箱|phone|number|password|address|account|e-?mail)|(?:手机|电话|号码|密码|地址|账户|账号|邮箱|phone|number|password|address|account|e-?mail).{0,6}(?:改|修改|更换|换绑|重置|注销|change|update|reset)/i;
+const WANTS_ACTION = /我要|我想|想要|帮我|给我|申请|办理|麻烦|请.{0,2}(?:退|换|查)|i want|i'd like|i would like|please|help me|can you|could you/i;
+const ASKS_ABOUT_RULES = /几天|多久|多长时间|期限|时效|政策|规则|条件|流程|规定|怎么|如何|能不能|可不可以|可以.{0,8}吗|how long|how many days|how do|policy|rules|conditions|can i\b|is it possible|what(?:'s| is| are)/i;
 const ONE_TIME_CODE = /(?<!\d)(\d{6})(?!\d)/;
 
 export const isCancel = (text: string) => CANCEL.test(text.trim());
@@ -16,4 +18,6 @@ export const mentionsFault = (text: string) => FAULT.test(text);
 export const wantsExchange = (text: string) => EXCHANGE.test(text);
 export const isFinanceAction = (text: string) => FINANCE_ACTION.test(text);
 export const isAccountChange = (text: string) => ACCOUNT_CHANGE.test(text);
+/** "几天内可以无理由退货?" asks about the rules; "我要退货" asks to act. Questions get answered, not a flow. */
+export const asksAboutRules = (text: string) => ASKS_ABOUT_RULES.test(text) && !WANTS_ACTION.test(text);
 export const oneTimeCodeIn = (text: string) => ONE_TIME_CODE.exec(text)?.[1];

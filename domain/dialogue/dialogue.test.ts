@@ -134,6 +134,20 @@ describe('returns', () => {
   });
 });
 
+describe('questions about the rules', () => {
+  it.each(['几天内可以无理由退货?', 'How long does delivery to Xinjiang take?', 'What is your exchange policy for faulty items?', '退货流程是怎样的?'])('answers "%s" instead of starting a flow', (question) => {
+    const chat = new Harness();
+    expect(chat.say(question)).toEqual(['<answer>']);
+    expect(chat.dialogue.snapshot().flow).toBeUndefined();
+  });
+
+  it.each(['我想退货', 'I want to return my phone', '帮我查一下订单'])('starts a flow for "%s"', (request) => {
+    const chat = new Harness();
+    chat.say(request);
+    expect(chat.dialogue.snapshot().flow).toBeDefined();
+  });
+});
+
 describe('complaints', () => {
   it('opens a case from a detailed complaint', () => {
     const chat = new Harness();

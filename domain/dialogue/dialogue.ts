@@ -1,6 +1,6 @@
 import type { Lang } from '../language';
 import type { NluResult } from '../nlu';
-import { isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, oneTimeCodeIn, wantsExchange } from './cues';
+import { asksAboutRules, isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, oneTimeCodeIn, wantsExchange } from './cues';
 import { phrases } from './phrases';
 import { returnEligibility } from './returns-policy';
 import type { CustomerSummary, Effect, EffectResult, HandoffPacket, HandoffReason, OrderSummary, Outcome, ReplyPart, Step, TurnSignal } from './types';
@@ -168,9 +168,11 @@ export class Dialogue {
       case 'goodbye':
         return reply(text(phrases.goodbye(this.lang)));
       case 'order_status':
+        if (!entities.order_id && asksAboutRules(message)) return reply({ answer: true });
         this.state.flow = { name: 'order_status', stage: 'awaiting_order', attempts: 0 };
         return this.lookupOrAsk(entities.order_id, entities.phone);
       case 'return_exchange':
+        if (!entities.order_id && asksAboutRules(message)) return reply({ answer: true });
         this.state.flow = {
           name: 'return',
           stage: 'awaiting_order',

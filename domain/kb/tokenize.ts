@@ -1,30 +1,71 @@
 import type { Lang } from '../language';
+import { foldText } from '../nlu/text';
+import { conceptTerms } from './concepts';
 
 const wordSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
 const ENGLISH_STOPWORDS = new Set(
-  'a an the is are was were be been am do does did i you we they he she it my your our their me us to of in on at for with and or but if can could would should will how what when where which who why this that these those there here have has had get got any some please hi hello about from by as not no so just'.split(' '),
+  'a an the is are was were be been am do does did i im ive you we they he she it its my your our their me us to of in on at for with and or but if can could would should will how what when where which who why this that these those there here have has had get got any some please hi hello about from by as not no so just also than then into d s t ll m re ve'.split(
+    ' ',
+  ),
 );
 
-const CHINESE_STOPWORDS = new Set('的 了 吗 呢 吧 啊 我 你 您 是 在 有 和 就 都 也 要 会 可以 怎么 什么 一下 请问 请 这个 那个 多久 几 多少'.split(' '));
+const CHINESE_STOPWORDS = new Set(
+  '的 了 吗 呢 吧 啊 呀 哦 嘛 我 你 您 他 她 它 是 在 有 和 就 都 也 要 会 可以 怎么 怎么办 怎样 如何 什么 哪些 哪个 为什么 一下 请问 请 这个 那个 这 那 多久 几 多少 我的 你们 我们 能不能 可不可以 是不是 有没有 还 被 把 给'.split(
+    ' ',
+  ),
+);
 
-/** A light English stemmer: enough to match "returns"/"returned"/"returning" with "return". */
-function stem(word: string): string {
-  if (word.length <= 4) return word;
-  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  for (const suffix of ['ing', 'ed', 'es', 's']) {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length);
+/** Characters that glue a Chinese sentence together; a bigram holding one names no topic ("的账", "了怎"). */
+const CHINESE_FUNCTION_CHARS = /[的了吗呢吧啊呀哦嘛么我你您是这那怎]/u;
+
+const HAN_RUN = /\p{Script=Han}+/gu;
+
+function undouble(stem: string): string {
+  return /([b-df-hj-np-tv-z])\1$/.test(stem) && !stem.endsWith('ll') && !stem.endsWith('ss') ? stem.slice(0, -1) : stem;
+}
+
+/**
+ * A light English stemmer, enough to match "returns"/"returned"/"returning" with "return" and
+ * "shipped" with "ship". A trailing "e" is dropped last so that "use", "used" and "uses" agree.
+ */
+export function stem(word: string): string {
+  let s = word;
+  if (s.length > 4 && s.endsWith('ies')) s = `${s.slice(0, -3)}y`;
+  else if (s.length > 4 && /(ss|x|z|ch|sh)es$/.test(s)) s = s.slice(0, -2);
+  else if (s.length > 3 && s.endsWith('s') && !/(ss|us|is)$/.test(s)) s = s.slice(0, -1);
+  if (s.length > 5 && s.endsWith('ing')) s = undouble(s.slice(0, -3));
+  else if (s.length > 4 && s.endsWith('ed')) s = undouble(s.slice(0, -2));
+  if (s.length > 3 && s.endsWith('e')) s = s.slice(0, -1);
+  return s;
+}
+
+/** Lower-cased, full-width folded English word stems of a text, stopwords kept: what phrase lookups read. */
+export function englishStems(text: string): string[] {
+  return (foldText(text).match(/[a-z]+|\d+/g) ?? []).map(stem);
+}
+
+function hanBigrams(text: string): string[] {
+  const bigrams: string[] = [];
+  for (const run of text.match(HAN_RUN) ?? []) {
+    for (let i = 0; i + 1 < run.length; i++) {
+      const bigram = run.slice(i, i + 2);
+      if (!CHINESE_FUNCTION_CHARS.test(bigram)) bigrams.push(bigram);
+    }
   }
-  return word;
+  return bigrams;
 }
 
 /**
  * Search terms of a text: Chinese words from the ICU dictionary segmenter plus Han character
- * bigrams (robust to segmentation differences), English stems, and numbers as they stand.
+ * bigrams (robust to segmentation differences), English stems, numbers and model codes as they
+ * stand, and the language-neutral concepts the text names ("@refund" for both 退款 and refund),
+ * which is what lets a question find an article written in the other language.
  */
 export function searchTerms(text: string, _lang?: Lang): string[] {
+  const folded = foldText(text);
   const terms: string[] = [];
-  for (const { segment, isWordLike } of wordSegmenter.segment(text.toLowerCase())) {
+  for (const { segment, isWordLike } of wordSegmenter.segment(folded)) {
     if (!isWordLike) continue;
     if (/\p{Script=Han}/u.test(segment)) {
       if (!CHINESE_STOPWORDS.has(segment)) terms.push(segment);
@@ -34,9 +75,11 @@ export function searchTerms(text: string, _lang?: Lang): string[] {
       terms.push(segment);
     }
   }
-  const hanRuns = text.match(/\p{Script=Han}+/gu) ?? [];
-  for (const run of hanRuns) {
-    for (let i = 0; i + 1 < run.length; i++) terms.push(run.slice(i, i + 2));
-  }
+  terms.push(...hanBigrams(folded), ...conceptTerms(folded));
   return terms;
+}
+
+/** Terms that read the same in Chinese and English text: concepts, numbers and model codes such as "p3". */
+export function isLanguageNeutral(term: string): boolean {
+  return term.startsWith('@') || /\d/.test(term);
 }

@@ -63,7 +63,7 @@ describe('conversation workflow', () => {
     const handle = env.client.workflow.getHandle<typeof conversationWorkflow>(conversationWorkflowId('wf-idle'));
     const before = Date.now();
     const outcome = await handle.result();
-    expect(outcome).toEqual({ conversationId: 'wf-idle', turns: 1, closedBy: 'idle' });
+    expect(outcome).toEqual({ conversationId: 'wf-idle', turns: 1, closedBy: 'idle', outcomes: ['resolved_by_bot'] });
     const summary = await db.models.Conversation.findOne({ conversationId: 'wf-idle' }).lean();
     expect(summary?.status).toBe('closed');
     expect(summary?.outcome).toBe('idle');
