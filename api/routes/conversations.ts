@@ -39,6 +39,8 @@ const botReplySchema = z.object({
   citations: z.array(z.string()),
   lang: z.enum(['zh', 'en']),
   turn: z.number().int(),
+  intent: z.string(),
+  handedOff: z.boolean().describe('True once a person has taken the conversation over'),
 });
 
 const conversationSchema = z.object({
@@ -47,6 +49,9 @@ const conversationSchema = z.object({
   channel: z.string().optional(),
   status: z.enum(['open', 'closed']),
   turns: z.number().int(),
+  handedOff: z.boolean(),
+  flow: z.string().optional().describe('The multi-turn flow in progress, if any'),
+  lastProduct: z.string().optional(),
   lastMessageAt: z.string().optional(),
   closedAt: z.string().optional(),
   transcript: z.array(
@@ -124,6 +129,20 @@ export function conversationRoutes(
         throw new HttpError(403, 'forbidden', 'customerId does not match the customer token.');
       }
       return { body: await conversations.sendMessage(p.id, body) };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/conversations/:id/close',
+    summary: 'Close a conversation now; it records its outcome events (resolved_by_bot, handed_off, case_opened, purchase_intent)',
+    tags: ['conversations'],
+    access: { roles: ['ops', 'supervisor', 'agent'] },
+    params,
+    responses: { 202: { description: 'Closing' }, 404: { description: 'No such conversation' }, 409: { description: 'Already closed' } },
+    handler: async ({ params: p }) => {
+      await conversations.closeConversation(p.id);
+      return { status: 202, body: { conversationId: p.id, closing: true } };
     },
   });
 

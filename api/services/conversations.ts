@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailed
 import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../activities/db/models';
 import { conversationWorkflowId, type BotReply, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
-import { conversationViewQuery, conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
+import { closeConversationSignal, conversationViewQuery, conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
 import { ChannelKey, CustomerIdKey, StatusKey } from '../../domain/search-attributes';
 import { HttpError, notFound } from '../errors';
 
@@ -73,6 +73,19 @@ export function createConversationService(deps: {
       return deliver(conversationId, message);
     },
 
+    /** Asks a running conversation to close; it records its outcome events as it does. */
+    async closeConversation(conversationId: string): Promise<void> {
+      const handle = client.workflow.getHandle(conversationWorkflowId(conversationId));
+      try {
+        const description = await handle.describe();
+        if (description.status.name !== 'RUNNING') throw new HttpError(409, 'already_closed', `Conversation "${conversationId}" is already closed.`);
+        await handle.signal(closeConversationSignal);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw notFound(`Conversation "${conversationId}"`);
+        throw error;
+      }
+    },
+
     async getConversation(conversationId: string) {
       const [summary, transcript] = await Promise.all([
         models.Conversation.findOne({ conversationId }).lean(),
@@ -93,6 +106,9 @@ export function createConversationService(deps: {
         channel: summary?.channel ?? live?.channel,
         status: live ? live.status : (summary?.status ?? 'closed'),
         turns: live?.turns ?? summary?.turns ?? 0,
+        handedOff: live?.handedOff ?? false,
+        ...(live?.flow ? { flow: live.flow } : {}),
+        ...(live?.lastProduct ? { lastProduct: live.lastProduct } : {}),
         lastMessageAt: summary?.lastMessageAt?.toISOString(),
         closedAt: summary?.closedAt?.toISOString(),
         transcript: transcript.map((m) => ({ seq: m.seq, role: m.role, text: m.text, citations: m.citations, at: m.at.toISOString() })),

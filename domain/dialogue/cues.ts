@@ -4,6 +4,7 @@ const CANCEL = /^(?:算了|取消|不用了|不要了|先不了|不办了|退出
 const YES = /^(?:是|是的|对|对的|好|好的|嗯|确认|确定|没错|可以|行|yes|yeah|yep|ok|okay|sure|confirm|correct|right)\b|^(?:是|对|好|嗯|确认|确定|可以)/i;
 const NO = /^(?:不|不是|否|不对|不要|no|nope|not really|don't|do not)\b|^(?:不|否)/i;
 const FAULT = /坏|故障|不能用|用不了|无法|损坏|破损|碎|漏|卡顿|死机|发热|不工作|不亮|不开机|质量问题|有问题|毛病|broken|fault|defect|damaged|doesn'?t work|not working|stopped working|won'?t (?:turn on|charge)|crack|leak/i;
+const NO_REASON = /无理由|不想要|不要了|不喜欢|不合适|买错|拍错|changed my mind|don'?t (?:want|like|need)|no reason|wrong size|no longer need/i;
 const EXCHANGE = /换货|换一个|换个|调换|更换|exchange|replace(?:ment)?|swap/i;
 const FINANCE_ACTION = /买入|购买|申购|认购|赎回|转账|转出|投资|buy|purchase|subscribe|redeem|invest|transfer|withdraw/i;
 const ACCOUNT_CHANGE = /(?:改|修改|更换|换绑|解绑|重置|注销|change|update|reset|unlink|close|delete).{0,8}(?:手机|电话|号码|密码|地址|账户|账号|邮箱|phone|number|password|address|account|e-?mail)|(?:手机|电话|号码|密码|地址|账户|账号|邮箱|phone|number|password|address|account|e-?mail).{0,6}(?:改|修改|更换|换绑|重置|注销|change|update|reset)/i;
@@ -15,6 +16,7 @@ export const isCancel = (text: string) => CANCEL.test(text.trim());
 export const isYes = (text: string) => YES.test(text.trim()) && !NO.test(text.trim());
 export const isNo = (text: string) => NO.test(text.trim());
 export const mentionsFault = (text: string) => FAULT.test(text);
+export const mentionsNoReason = (text: string) => NO_REASON.test(text);
 export const wantsExchange = (text: string) => EXCHANGE.test(text);
 export const isFinanceAction = (text: string) => FINANCE_ACTION.test(text);
 export const isAccountChange = (text: string) => ACCOUNT_CHANGE.test(text);

@@ -1,6 +1,6 @@
 import type { Lang } from '../language';
 import type { NluResult } from '../nlu';
-import { asksAboutRules, isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, oneTimeCodeIn, wantsExchange } from './cues';
+import { asksAboutRules, isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, mentionsNoReason, oneTimeCodeIn, wantsExchange } from './cues';
 import { phrases } from './phrases';
 import { returnEligibility } from './returns-policy';
 import type { CustomerSummary, Effect, EffectResult, HandoffPacket, HandoffReason, OrderSummary, Outcome, ReplyPart, Step, TurnSignal } from './types';
@@ -44,6 +44,11 @@ const DETAILED_COMPLAINT_CHARS = 12;
 
 export function emptyDialogue(): DialogueSnapshot {
   return { signals: [], negativeStreak: 0, lowConfidenceStreak: 0, verified: false, handedOff: false, slots: {}, outcomes: [], recentTurns: [] };
+}
+
+function returnReasonIn(message: string): 'fault' | 'no_reason' | undefined {
+  if (mentionsFault(message)) return 'fault';
+  return mentionsNoReason(message) ? 'no_reason' : undefined;
 }
 
 const reply = (...parts: ReplyPart[]): Step => ({ kind: 'reply', parts });
@@ -178,7 +183,7 @@ export class Dialogue {
           stage: 'awaiting_order',
           attempts: 0,
           request: wantsExchange(message) ? 'exchange' : 'return',
-          reason: mentionsFault(message) ? 'fault' : undefined,
+          reason: returnReasonIn(message),
           details: message,
         };
         return this.lookupOrAsk(entities.order_id, entities.phone);
@@ -210,7 +215,7 @@ export class Dialogue {
           return nlu.entities.order_id || nlu.entities.phone ? this.lookupOrAsk(nlu.entities.order_id, nlu.entities.phone) : undefined;
         }
         if (flow.stage === 'awaiting_reason') {
-          const reason = mentionsFault(message) ? 'fault' : /无理由|不想要|不喜欢|不合适|买错|changed my mind|don'?t (?:want|like|need)|no reason|wrong size/i.test(message) ? 'no_reason' : undefined;
+          const reason = returnReasonIn(message);
           if (!reason) return undefined;
           flow.reason = reason;
           flow.details = `${flow.details}\n${message}`;
