@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { AgentRouter, type WaitingTask } from './assignment';
+import { addBusinessTime, businessTimeBetween, parseBusinessHours } from './business-hours';
+import { priorityFor, queueFor } from './routing';
+import { checkClock, nextDeadline, pauseClock, resumeClock, startClock } from './sla';
+
+const MIN = 60_000;
+const always = parseBusinessHours('24x7');
+const officeHours = parseBusinessHours('mon-fri 09:00-18:00 +08:00');
+// 2026-11-27 is a Friday; 17:50 in Shanghai is 09:50 UTC.
+const fridayEvening = Date.parse('2026-11-27T09:50:00Z');
+
+describe('business hours', () => {
+  it('carries working time over the weekend', () => {
+    const due = addBusinessTime(fridayEvening, 30 * MIN, officeHours);
+    expect(new Date(due).toISOString()).toBe('2026-11-30T01:20:00.000Z');
+    expect(businessTimeBetween(fridayEvening, due, officeHours)).toBe(30 * MIN);
+  });
+
+  it('starts counting at opening time when a task arrives at night', () => {
+    const sundayNight = Date.parse('2026-11-29T14:00:00Z');
+    expect(new Date(addBusinessTime(sundayNight, 10 * MIN, officeHours)).toISOString()).toBe('2026-11-30T01:10:00.000Z');
+  });
+
+  it('explains a bad specification', () => {
+    expect(() => parseBusinessHours('weekdays 9-5')).toThrow(/mon-fri 09:00-18:00/);
+  });
+});
+
+describe('SLA clock', () => {
+  it('warns at 80 % and breaches at 100 %', () => {
+    let clock = startClock(10 * MIN, 0);
+    expect(nextDeadline(clock, 0, always)).toEqual({ at: 8 * MIN, kind: 'warning' });
+    const warned = checkClock(clock, 8 * MIN, always);
+    expect(warned.due).toEqual(['warning']);
+    clock = warned.clock;
+    expect(nextDeadline(clock, 8 * MIN, always)).toEqual({ at: 10 * MIN, kind: 'breach' });
+    expect(checkClock(clock, 10 * MIN, always).due).toEqual(['breach']);
+  });
+
+  it('does not run while paused for the customer', () => {
+    let clock = startClock(10 * MIN, 0);
+    clock = pauseClock(clock, 5 * MIN, always);
+    expect(nextDeadline(clock, 60 * MIN, always)).toBeUndefined();
+    expect(checkClock(clock, 60 * MIN, always).due).toEqual([]);
+    clock = resumeClock(clock, 60 * MIN);
+    expect(nextDeadline(clock, 60 * MIN, always)).toEqual({ at: 63 * MIN, kind: 'warning' });
+  });
+});
+
+describe('routing', () => {
+  const signal = (intent: string, sentiment: 'negative' | 'neutral' = 'neutral') => ({ intent: intent as never, confidence: 0.9, sentiment });
+
+  it('sends loans to finance, complaints to complaints and returns to returns', () => {
+    expect(queueFor({ reason: 'loan', intents: [signal('loan')], slots: {} })).toBe('finance');
+    expect(queueFor({ reason: 'vip_complaint', intents: [signal('complaint')], slots: {} })).toBe('complaints');
+    expect(queueFor({ reason: 'requested', intents: [signal('return_exchange'), signal('human_agent')], slots: {} })).toBe('returns');
+    expect(queueFor({ reason: 'requested', intents: [signal('greeting'), signal('human_agent')], slots: {} })).toBe('general');
+  });
+
+  it('puts VIP and angry customers first', () => {
+    expect(priorityFor({ reason: 'requested', intents: [] }, 'platinum')).toBe('high');
+    expect(priorityFor({ reason: 'negative_sentiment', intents: [] }, 'standard')).toBe('high');
+    expect(priorityFor({ reason: 'requested', intents: [signal('greeting')] }, 'standard')).toBe('normal');
+  });
+});
+
+describe('agent router', () => {
+  const task = (id: string, over: Partial<WaitingTask> = {}): WaitingTask => ({ escalationId: id, workflowId: `escalation-${id}`, queue: 'general', priority: 'normal', enqueuedAt: 0, excludeAgents: [], ...over });
+
+  it('gives work to the least-loaded online agent with the skill, round-robin among equals', () => {
+    const router = new AgentRouter();
+    router.updateAgent({ agentId: 'li', skills: ['general'], capacity: 2, status: 'online' });
+    router.updateAgent({ agentId: 'wang', skills: ['general'], capacity: 2, status: 'online' });
+    router.updateAgent({ agentId: 'zhao', skills: ['finance'], capacity: 2, status: 'online' });
+    router.updateAgent({ agentId: 'qian', skills: ['general'], capacity: 2, status: 'away' });
+    router.enqueue(task('a', { enqueuedAt: 1 }));
+    router.enqueue(task('b', { enqueuedAt: 2 }));
+    router.enqueue(task('c', { enqueuedAt: 3 }));
+    expect(router.assign(100).map((a) => [a.escalationId, a.agentId])).toEqual([['a', 'li'], ['b', 'wang'], ['c', 'li']]);
+  });
+
+  it('keeps tasks waiting while everyone is full, and assigns the moment capacity frees up', () => {
+    const router = new AgentRouter();
+    router.updateAgent({ agentId: 'li', skills: ['general'], capacity: 1, status: 'online' });
+    router.enqueue(task('a'));
+    router.enqueue(task('b', { enqueuedAt: 5 }));
+    expect(router.assign(1)).toHaveLength(1);
+    expect(router.assign(2)).toEqual([]);
+    expect(router.queueLengths()).toEqual({ general: 1 });
+    router.release('a');
+    expect(router.assign(3)).toEqual([{ escalationId: 'b', workflowId: 'escalation-b', agentId: 'li' }]);
+  });
+
+  it('serves high priority first and never hands a task back to an excluded agent', () => {
+    const router = new AgentRouter();
+    router.enqueue(task('old', { enqueuedAt: 1 }));
+    router.enqueue(task('vip', { enqueuedAt: 9, priority: 'high', excludeAgents: ['li'] }));
+    router.updateAgent({ agentId: 'li', skills: ['general'], capacity: 1, status: 'online' });
+    router.updateAgent({ agentId: 'wang', skills: ['general'], capacity: 1, status: 'online' });
+    expect(router.assign(10).map((a) => [a.escalationId, a.agentId])).toEqual([['vip', 'wang'], ['old', 'li']]);
+  });
+
+  it('survives a snapshot round trip', () => {
+    const router = new AgentRouter();
+    router.updateAgent({ agentId: 'li', skills: ['general'], capacity: 1, status: 'online' });
+    router.enqueue(task('a'));
+    router.assign(1);
+    const copy = new AgentRouter(router.snapshot());
+    copy.release('a');
+    expect(copy.snapshot().agents[0]?.load).toBe(0);
+  });
+});
