@@ -35,7 +35,9 @@ function isDuplicateKeyError(error: unknown): boolean {
   return writeErrors.length > 0 && writeErrors.every((e) => e.code === DUPLICATE_KEY);
 }
 
-export function createConversationActivities(deps: { models: Models; knowledge: KnowledgeSource }) {
+type Publish = (streams: string[], event: { type: string; data: Record<string, unknown> }, idempotencyKey: string) => Promise<unknown>;
+
+export function createConversationActivities(deps: { models: Models; knowledge: KnowledgeSource; publish: Publish }) {
   const { models, knowledge } = deps;
 
   return {
@@ -68,6 +70,14 @@ export function createConversationActivities(deps: { models: Models; knowledge: 
         );
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
+      }
+      // Pushed to whoever watches the conversation (the chat widget, the agent); keyed so a retry pushes once.
+      for (const entry of input.entries) {
+        await deps.publish(
+          [`conversation:${input.conversationId}`],
+          { type: 'message', data: { conversationId: input.conversationId, seq: entry.seq, role: entry.role, text: entry.text, citations: entry.citations, at: entry.at } },
+          `message:${input.conversationId}:${entry.entryId}`,
+        );
       }
       const lastAt = input.entries.at(-1)?.at;
       await models.Conversation.updateOne(

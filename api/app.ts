@@ -16,8 +16,11 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes } from './routes/codec';
 import { conversationRoutes } from './routes/conversations';
+import { deskRoutes } from './routes/desk';
 import { healthRoutes } from './routes/health';
+import { liveRoutes } from './routes/live';
 import { createConversationService } from './services/conversations';
+import { createDeskService } from './services/desk';
 
 const BODY_LIMIT = '64kb';
 /** A workflow history page can carry many payloads. */
@@ -69,13 +72,17 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
     taskQueue: deps.config.temporal.taskQueue,
     idleTimeoutMs: deps.config.conversation.idleTimeoutMs,
     turnCap: deps.config.conversation.turnCap,
+    desk: deps.config.desk,
   });
+  const desk = createDeskService({ client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue });
 
   healthRoutes(table, { client: deps.client, connection: deps.db.connection });
   authRoutes(table, { models: deps.db.models, tokens, audit });
   conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret, audit });
   codecRoutes(table, { codec: deps.codec, audit });
+  deskRoutes(table, { desk, models: deps.db.models, audit });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
+  liveRoutes(table, { models: deps.db.models, router, log: deps.log });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -21,7 +21,13 @@ export const SESSION_COOKIE = 'loopdesk_session';
 function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      // A malformed cookie is no cookie.
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -28,7 +28,7 @@ describe('configuration', () => {
 
   it('refuses to run in production with the demo signing secret or without payload keys', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required in production[\s\S]*PAYLOAD_KEYS: required in production/);
-    const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYLOAD_KEYS: 'k1:abc' });
+    const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYLOAD_KEYS: 'k1:abc', WIDGET_IDENTITY_SECRET: 'w'.repeat(32) });
     expect(config.auth.jwtSecret).toBe('x'.repeat(32));
     expect(config.payloadKeys).toBe('k1:abc');
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseBusinessHours } from './escalation/business-hours';
 
 const DEMO_JWT_SECRET = 'loopdesk-embedded-demo-secret-change-me-0000';
 
@@ -41,8 +42,26 @@ const environmentSchema = z.object({
   RATE_LIMIT_PUBLIC: z.coerce.number().int().min(1).default(120),
   JWT_TTL: durationMs.default(parseDuration('12h')),
   CONVERSATION_IDLE_TIMEOUT: durationMs.default(parseDuration('30m')),
+  SLA_FIRST_RESPONSE: durationMs.default(parseDuration('2m')),
+  SLA_RESOLUTION: durationMs.default(parseDuration('30m')),
+  BUSINESS_HOURS: z
+    .string()
+    .default('24x7')
+    .refine((spec) => {
+      try {
+        parseBusinessHours(spec);
+        return true;
+      } catch {
+        return false;
+      }
+    }, '"24x7" or e.g. "mon-fri 09:00-18:00 +08:00"'),
+  CSAT_WAIT: durationMs.default(parseDuration('24h')),
   CONVERSATION_TURN_CAP: z.coerce.number().int().min(2).max(10_000).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url('a URL such as https://api.openai.com/v1').optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT: durationMs.default(parseDuration('8s')),
 });
 
 export type AppConfig = ReturnType<typeof parseConfig>;
@@ -58,6 +77,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
   const missingInProduction = [
     ...(e.JWT_SECRET ? [] : ['JWT_SECRET: required in production (at least 32 characters)']),
     ...(e.PAYLOAD_KEYS ? [] : ['PAYLOAD_KEYS: required in production ("id:base64-of-32-bytes", comma-separated for rotation)']),
+    ...(e.WIDGET_IDENTITY_SECRET ? [] : ['WIDGET_IDENTITY_SECRET: required in production (at least 32 characters)']),
   ];
   if (e.NODE_ENV === 'production' && missingInProduction.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${missingInProduction.map((line) => `  ${line}`).join('\n')}`);
@@ -89,7 +109,14 @@ export function parseConfig(env: Record<string, string | undefined>) {
     widgetIdentitySecret: e.WIDGET_IDENTITY_SECRET ?? `${DEMO_JWT_SECRET}-widget`,
     rateLimits: { loginPerMinute: e.RATE_LIMIT_LOGIN, publicPerMinute: e.RATE_LIMIT_PUBLIC },
     conversation: { idleTimeoutMs: e.CONVERSATION_IDLE_TIMEOUT, turnCap: e.CONVERSATION_TURN_CAP },
+    desk: {
+      sla: { firstResponseMs: e.SLA_FIRST_RESPONSE, resolutionMs: e.SLA_RESOLUTION },
+      businessHours: e.BUSINESS_HOURS,
+      csatWaitMs: e.CSAT_WAIT,
+    },
     logLevel: e.LOG_LEVEL,
+    /** An OpenAI-compatible chat endpoint for answers; without an API key the embedded answerer serves alone. */
+    llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, timeoutMs: e.LLM_TIMEOUT },
   };
 }
 

@@ -64,6 +64,7 @@ export interface CarriedConversation {
 const RECENT_TRANSCRIPT = 20;
 const RECENT_REPLIES = 50;
 
+/** In characters (code points), as the API's schema counts them. */
 export const MAX_MESSAGE_LENGTH = 4_000;
 
 export function conversationWorkflowId(conversationId: string): string {
@@ -153,7 +154,7 @@ export function customerMessageProblem(
   state: { channel: Channel; customerId: string; status: ConversationStatus },
 ): { type: MessageProblemType; message: string } | undefined {
   if (message.text.trim().length === 0) return { type: 'InvalidMessage', message: 'text must not be empty' };
-  if (message.text.length > MAX_MESSAGE_LENGTH) return { type: 'InvalidMessage', message: `text must be at most ${MAX_MESSAGE_LENGTH} characters` };
+  if (Array.from(message.text).length > MAX_MESSAGE_LENGTH) return { type: 'InvalidMessage', message: `text must be at most ${MAX_MESSAGE_LENGTH} characters` };
   if (message.customerId !== state.customerId) return { type: 'WrongCustomer', message: 'this conversation belongs to another customer' };
   if (message.channel !== state.channel) return { type: 'WrongChannel', message: `this conversation runs on channel "${state.channel}"` };
   if (state.status === 'closed') return { type: 'ConversationClosed', message: 'this conversation is closed' };

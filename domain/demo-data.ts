@@ -43,6 +43,12 @@ export const DEMO_USERS = [
 
 const allConsent = { sms: true, email: true, wechat: true, app: true };
 
+/** The demo users who work escalations; they start offline and go online in the workbench. */
+export const DEMO_AGENTS = [
+  { agentId: 'agent', displayName: '李客服 Li', skills: ['general', 'returns', 'complaints'], capacity: 3, team: 'service' },
+  { agentId: 'supervisor', displayName: '苏主管 Su', skills: ['general', 'returns', 'complaints', 'finance'], capacity: 2, team: 'service' },
+] as const;
+
 export const DEMO_CUSTOMERS: DemoCustomer[] = [
   { customerId: 'c-1001', name: '王小明', lang: 'zh', tier: 'gold', phone: '13800138001', wechatOpenId: 'o-wx-1001', consent: allConsent, tags: ['phone-buyer'] },
   { customerId: 'c-1002', name: '李娜', lang: 'zh', tier: 'silver', phone: '13900139002', email: 'lina@example.cn', consent: { ...allConsent, sms: false }, tags: [] },

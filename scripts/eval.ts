@@ -1,17 +1,24 @@
 /**
- * Offline evaluation of Loopdesk's language understanding.
+ * Offline evaluation of Loopdesk's language understanding and answering.
  *
  *   npx tsx scripts/eval.ts nlu FILE.jsonl [--now YYYY-MM-DD] [--verbose]
+ *   npx tsx scripts/eval.ts kb FILE.jsonl [--verbose]
  *
- * Prints a per-intent table and, as its last line, one JSON object with the headline metrics.
+ * Prints a table (per intent; of the questions answered wrongly) and, as its last line, one JSON
+ * object with the headline metrics. The kb eval runs the embedded answerer, as the worker does
+ * without an LLM, over seed/knowledge-base.json and seed/catalog.json: no database needed.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createAnswerer } from '../activities/answer';
+import { parseKbExample, scoreKbAnswers, type KbExample, type KbReport } from '../domain/answer/evaluation';
 import type { Product } from '../domain/catalog';
+import { KnowledgeIndex, type KnowledgeArticle } from '../domain/kb/retrieval';
 import { analyze } from '../domain/nlu';
-import { evaluateNlu, parseNluExample, type NluExample, type NluReport } from '../domain/nlu/evaluation';
+import { evaluateNlu, parseNluExample, type NluReport } from '../domain/nlu/evaluation';
 
 const CATALOG_FILE = path.resolve(import.meta.dirname, '..', 'seed', 'catalog.json');
+const KNOWLEDGE_FILE = path.resolve(import.meta.dirname, '..', 'seed', 'knowledge-base.json');
 
 class UsageError extends Error {}
 
@@ -41,14 +48,14 @@ function parseNluOptions(args: string[]): NluOptions {
   return { file, now, verbose };
 }
 
-function readExamples(file: string): NluExample[] {
+function readExamples<T>(file: string, parse: (value: unknown) => T): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line.length > 0)
     .map(({ line, number }) => {
       try {
-        return parseNluExample(JSON.parse(line));
+        return parse(JSON.parse(line));
       } catch (error) {
         throw new UsageError(`${file}:${number}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -66,7 +73,7 @@ function formatIntentTable(report: NluReport): string {
 function runNlu(args: string[]): void {
   const options = parseNluOptions(args);
   const catalog = JSON.parse(readFileSync(CATALOG_FILE, 'utf8')) as Product[];
-  const report = evaluateNlu(readExamples(options.file), (text) => analyze(text, { catalog, now: options.now }), options.now);
+  const report = evaluateNlu(readExamples(options.file, parseNluExample), (text) => analyze(text, { catalog, now: options.now }), options.now);
   console.log(formatIntentTable(report));
   if (options.verbose) {
     for (const m of report.mistakes) console.log(`  ${m.kind}: expected ${m.expected || '∅'}, got ${m.predicted || '∅'}: ${m.text}`);
@@ -75,14 +82,53 @@ function runNlu(args: string[]): void {
   console.log(JSON.stringify({ intentAccuracy, entityF1, sentimentAccuracy, n }));
 }
 
-/** Subcommands by name; a knowledge-base retrieval eval ("kb") slots in beside "nlu". */
-const SUBCOMMANDS: Record<string, (args: string[]) => void> = {
+function parseKbOptions(args: string[]): { file: string; verbose: boolean } {
+  const verbose = args.includes('--verbose');
+  const unknown = args.find((arg) => arg.startsWith('--') && arg !== '--verbose');
+  if (unknown) throw new UsageError(`unknown option ${unknown}`);
+  const files = args.filter((arg) => !arg.startsWith('--'));
+  if (files.length !== 1 || !files[0]) throw new UsageError('kb needs one JSONL file');
+  return { file: files[0], verbose };
+}
+
+function formatMissTable(report: KbReport): string {
+  const header = `${'missed'.padEnd(16)}${'expected'.padEnd(26)}${'cited'.padEnd(26)}question`;
+  const rows = report.misses.map((miss) => {
+    const what = [miss.hit ? '' : 'hit@1', miss.missing.length > 0 ? 'mention' : ''].filter(Boolean).join('+');
+    const missing = miss.missing.length > 0 ? `  (lacks ${miss.missing.map((m) => JSON.stringify(m)).join(', ')})` : '';
+    return `${what.padEnd(16)}${miss.expected.join('|').padEnd(26)}${(miss.cited || '∅').padEnd(26)}${miss.question}${missing}`;
+  });
+  return [header, '-'.repeat(header.length), ...(rows.length > 0 ? rows : ['(no misses)'])].join('\n');
+}
+
+async function runKb(args: string[]): Promise<void> {
+  const options = parseKbOptions(args);
+  const catalog = JSON.parse(readFileSync(CATALOG_FILE, 'utf8')) as Product[];
+  const index = new KnowledgeIndex(JSON.parse(readFileSync(KNOWLEDGE_FILE, 'utf8')) as KnowledgeArticle[]);
+  const answerer = createAnswerer({ knowledge: { index: () => Promise.resolve(index) }, catalog: () => Promise.resolve(catalog) });
+  const rows: Array<{ example: KbExample; answer: { text: string; citations: string[] } }> = [];
+  for (const example of readExamples(options.file, parseKbExample)) {
+    const nlu = analyze(example.question, { catalog });
+    const answer = await answerer.answer({ text: example.question, lang: nlu.lang, intent: nlu.intent, entities: { ...nlu.entities }, recommend: false });
+    if (options.verbose) console.log(`${example.question}\n  → ${answer.text}\n  ${answer.citations.join(', ') || '∅'}`);
+    rows.push({ example, answer });
+  }
+  const report = scoreKbAnswers(rows);
+  console.log(formatMissTable(report));
+  const { hitAt1, mustMention, n } = report;
+  console.log(JSON.stringify({ hitAt1, mustMention, n }));
+}
+
+/** Subcommands by name. */
+const SUBCOMMANDS: Record<string, (args: string[]) => void | Promise<void>> = {
   nlu: runNlu,
+  kb: runKb,
 };
 
-const USAGE = `usage: npx tsx scripts/eval.ts <${Object.keys(SUBCOMMANDS).join('|')}> FILE.jsonl [--now YYYY-MM-DD] [--verbose]`;
+const USAGE = `usage: npx tsx scripts/eval.ts nlu FILE.jsonl [--now YYYY-MM-DD] [--verbose]
+       npx tsx scripts/eval.ts kb FILE.jsonl [--verbose]`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   const subcommand = name === undefined ? undefined : SUBCOMMANDS[name];
   if (!subcommand) {
@@ -90,7 +136,7 @@ function main(argv: string[]): number {
     return 2;
   }
   try {
-    subcommand(args);
+    await subcommand(args);
     return 0;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -99,4 +145,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

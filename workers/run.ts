@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { connectTemporalClient } from '../api/temporal';
 import { connectDatabase } from '../activities/db/models';
 import { payloadCodecFor } from '../activities/security/payload-codec';
 import type { AppConfig } from '../domain/config';
@@ -36,15 +37,18 @@ export async function startWorker(
   installRuntime(config.logLevel);
   const db = await connectDatabase(endpoints.mongoUri);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
+  const codec = payloadCodecFor(config.payloadKeys);
+  const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);
   const worker = await createLoopdeskWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ models: db.models }),
+    activities: createActivities({ models: db.models, client, taskQueue: config.temporal.taskQueue }),
     workflowBundle: opts.workflowBundle,
-    codec: payloadCodecFor(config.payloadKeys),
+    codec,
   });
   const done = worker.run().finally(async () => {
+    await client.connection.close();
     await connection.close();
     await db.close();
   });

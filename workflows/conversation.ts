@@ -6,8 +6,10 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,12 +22,17 @@ import {
   type Channel,
   type ConversationView,
   type CustomerMessage,
+  type TranscriptEntry,
 } from '../domain/conversation';
 import { Dialogue, emptyDialogue } from '../domain/dialogue/dialogue';
-import type { CustomerSummary, Step } from '../domain/dialogue/types';
+import { phrases } from '../domain/dialogue/phrases';
+import type { CustomerSummary, Effect, EffectResult, Step } from '../domain/dialogue/types';
+import { DEFAULT_SLA, priorityFor, queueFor, slaTargets, type SlaTargets } from '../domain/escalation/routing';
 import { detectLanguage } from '../domain/language';
 import { StatusKey } from '../domain/search-attributes';
 import { SerialQueue } from '../domain/serial';
+import { agentJoinedSignal, agentMessageSignal, escalationEndedSignal } from './conversation-signals';
+import { csatSignal, customerMessageSignal, escalationWorkflow } from './escalation';
 
 export interface ConversationWorkflowInput {
   conversationId: string;
@@ -33,9 +40,19 @@ export interface ConversationWorkflowInput {
   customerId: string;
   idleTimeoutMs: number;
   turnCap: number;
+  /** How hand-offs are worked: SLA targets, business hours, how long to wait for a rating. */
+  desk?: DeskSettings;
   /** Present when this run continues an earlier one. */
   carried?: CarriedConversation;
 }
+
+export interface DeskSettings {
+  sla: SlaTargets;
+  businessHours: string;
+  csatWaitMs: number;
+}
+
+const DEFAULT_DESK: DeskSettings = { sla: DEFAULT_SLA, businessHours: '24x7', csatWaitMs: 24 * 3_600_000 };
 
 export interface ConversationOutcome {
   conversationId: string;
@@ -50,10 +67,14 @@ export const conversationViewQuery = defineQuery<ConversationView>('conversation
 
 const TURN_STEP_TIMEOUT = '10 seconds';
 
-/** Every step of a turn is short and idempotent: local activities, so a turn costs few round trips. */
+/**
+ * Every step of a turn is short and idempotent: local activities, so a turn costs few round trips.
+ * They retry without limit: while the database is down the customer's message waits, and is
+ * answered when it is back, rather than failing and leaving a gap in the transcript.
+ */
 const turnSteps = proxyLocalActivities<Activities>({
   startToCloseTimeout: TURN_STEP_TIMEOUT,
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
 
 export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<ConversationOutcome> {
@@ -64,19 +85,59 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const turns = new SerialQueue();
   let closeRequested = false;
 
+  const escalationHandle = (escalationId: string) => getExternalWorkflowHandle(`escalation-${escalationId}`);
+
+  /** A hand-off becomes an escalation workflow of its own, which outlives this run if it must. */
+  async function startEscalation(effect: Extract<Effect, { kind: 'hand_off' }>, result: Extract<EffectResult, { kind: 'hand_off' }>): Promise<void> {
+    const desk = input.desk ?? DEFAULT_DESK;
+    const priority = priorityFor(effect.packet, customer?.tier);
+    await startChild(escalationWorkflow, {
+      workflowId: `escalation-${result.handoffId}`,
+      parentClosePolicy: 'ABANDON',
+      args: [
+        {
+          escalationId: result.handoffId,
+          conversationId: input.conversationId,
+          customerId: input.customerId,
+          channel: input.channel,
+          lang: effect.packet.lang,
+          queue: queueFor(effect.packet),
+          priority,
+          packet: effect.packet,
+          sla: slaTargets(desk.sla, priority),
+          businessHours: desk.businessHours,
+          csatWaitMs: desk.csatWaitMs,
+        },
+      ],
+    });
+  }
+
+  async function record(entries: TranscriptEntry[]): Promise<void> {
+    await turnSteps.recordTurn({ conversationId: input.conversationId, channel: input.channel, customerId: input.customerId, entries, turns: conversation!.turns, status: 'open' });
+  }
+
   async function takeTurn(message: CustomerMessage): Promise<BotReply> {
     await condition(() => conversation !== undefined);
     const state = conversation!;
     const earlier = state.replyTo(message.messageId);
     if (earlier) return earlier;
-    const customerEntry = state.entry('customer', `${message.messageId}:in`, message.text, new Date().toISOString());
+    const receivedAt = new Date().toISOString();
     state.lang = detectLanguage(message.text, state.lang);
     const lang = state.lang;
+    const withAgent = dialogue.escalationId;
+    if (withAgent) await escalationHandle(withAgent).signal(customerMessageSignal, { messageId: message.messageId, text: message.text });
 
+    const rating = dialogue.takeRating(message.text);
+    if (rating) await escalationHandle(rating.escalationId).signal(csatSignal, { score: rating.score });
     const nlu = await turnSteps.understand({ text: message.text });
     const effectContext = { conversationId: input.conversationId, messageId: message.messageId, customerId: input.customerId, channel: input.channel };
-    let step: Step = dialogue.onMessage(message.text, nlu, { lang, customer, now: new Date() });
-    while (step.kind === 'effect') step = dialogue.onEffectResult(await turnSteps.runEffect(step.effect, effectContext));
+    let step: Step = rating ? { kind: 'reply', parts: [{ text: phrases.thanksForRating(lang) }] } : dialogue.onMessage(message.text, nlu, { lang, customer, now: new Date() });
+    while (step.kind === 'effect') {
+      const effect = step.effect;
+      const result = await turnSteps.runEffect(effect, effectContext);
+      if (effect.kind === 'hand_off' && result.kind === 'hand_off') await startEscalation(effect, result);
+      step = dialogue.onEffectResult(result);
+    }
 
     const texts: string[] = [];
     const citations: string[] = [];
@@ -90,19 +151,36 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       citations.push(...answer.citations);
     }
     const replyText = texts.join('\n');
-    dialogue.noteBotReply(replyText);
-    const botEntry = state.entry('bot', `${message.messageId}:out`, replyText, new Date().toISOString(), citations);
+    // Transcript positions are taken only once the reply is known, so a failed step leaves no gap.
+    const entries = [state.entry('customer', `${message.messageId}:in`, message.text, receivedAt)];
+    if (replyText) {
+      dialogue.noteBotReply(replyText);
+      entries.push(state.entry('bot', `${message.messageId}:out`, replyText, new Date().toISOString(), citations));
+    }
     const reply = state.completeTurn({ messageId: message.messageId, reply: replyText, citations, lang, intent: nlu.intent, handedOff: dialogue.handedOff });
-    await turnSteps.recordTurn({
-      conversationId: input.conversationId,
-      channel: input.channel,
-      customerId: input.customerId,
-      entries: [customerEntry, botEntry],
-      turns: state.turns,
-      status: 'open',
-    });
+    await record(entries);
     return reply;
   }
+
+  /** Messages from the desk join the transcript in order with the customer's, through the same queue. */
+  function deskMessage(entryId: string, role: 'agent' | 'system', text: string): Promise<void> {
+    return turns.run(async () => {
+      await condition(() => conversation !== undefined);
+      await record([conversation!.entry(role, entryId, text, new Date().toISOString())]);
+    });
+  }
+
+  setHandler(agentJoinedSignal, ({ escalationId, agentId }) => {
+    dialogue.agentJoined();
+    void deskMessage(`${escalationId}:joined:${agentId}`, 'system', phrases.agentJoined(conversation?.lang ?? 'zh', agentId));
+  });
+  setHandler(agentMessageSignal, ({ messageId, text }) => {
+    void deskMessage(`${messageId}:agent`, 'agent', text);
+  });
+  setHandler(escalationEndedSignal, ({ escalationId, askForRating }) => {
+    dialogue.resumeAfterAgent(escalationId, askForRating);
+    if (askForRating) void deskMessage(`${escalationId}:rating`, 'system', phrases.askRating(conversation?.lang ?? 'zh'));
+  });
 
   setHandler(customerMessageUpdate, (message) => turns.run(() => takeTurn(message)), {
     validator: (message: CustomerMessage) => {
@@ -127,7 +205,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   for (;;) {
     const seen = state.turns;
     const active = await condition(() => state.turns !== seen || turns.busy || closeRequested, input.idleTimeoutMs);
-    if (!active || closeRequested) break;
+    if (closeRequested) break;
+    // A conversation with a person on it stays open however quiet it gets.
+    if (!active && !dialogue.handedOff) break;
     await condition(() => !turns.busy);
     if (state.turns - turnsAtStart >= input.turnCap || workflowInfo().continueAsNewSuggested) {
       await condition(() => allHandlersFinished() && !turns.busy);

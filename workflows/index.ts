@@ -1,1 +1,3 @@
+export { agentRouterWorkflow } from './agent-router';
 export { conversationWorkflow } from './conversation';
+export { escalationWorkflow } from './escalation';

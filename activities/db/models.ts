@@ -217,11 +217,76 @@ const escalationSchema = new Schema(
     reason: { type: String, required: true },
     status: { type: String, required: true },
     packet: { type: Schema.Types.Mixed, required: true },
+    queue: { type: String },
+    priority: { type: String },
+    agentId: { type: String },
+    openedAt: { type: Date },
+    acceptedAt: { type: Date },
+    firstResponseAt: { type: Date },
+    endedAt: { type: Date },
+    breaches: { type: [String], default: [] },
+    csatScore: { type: Number },
+    csatComment: { type: String },
+    resolutionNote: { type: String },
+    timeline: { type: Schema.Types.Mixed, default: [] },
   },
   { timestamps: true, minimize: false },
 );
+escalationSchema.index({ status: 1, queue: 1 });
+escalationSchema.index({ agentId: 1, status: 1 });
+
+/** People who work escalations: what they can handle and how much at once. */
+const agentSchema = new Schema(
+  {
+    agentId: { type: String, required: true, unique: true },
+    displayName: { type: String, required: true },
+    skills: { type: [String], required: true },
+    capacity: { type: Number, required: true, min: 1 },
+    status: { type: String, enum: ['online', 'away', 'offline'], default: 'offline' },
+    team: { type: String, default: 'default' },
+  },
+  { timestamps: true },
+);
+
+/** Supervisor alerts (queued work, SLA warnings and breaches); `alertKey` makes raising one idempotent. */
+const alertSchema = new Schema(
+  {
+    alertKey: { type: String, required: true, unique: true },
+    escalationId: { type: String, required: true, index: true },
+    kind: { type: String, required: true },
+    queue: { type: String, required: true },
+    priority: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    agentId: { type: String },
+    at: { type: Date, required: true },
+    acknowledgedBy: { type: String },
+  },
+  { timestamps: false },
+);
+alertSchema.index({ at: -1 });
+
+/**
+ * Live delivery: one row per published event, in one global order by `seq`; `streams` names who
+ * receives it. The unique `seq` index is what hands out sequence numbers (activities/live.ts says
+ * why not a counter) and `idempotencyKey` makes a retried publish a no-op.
+ */
+const liveEventSchema = new Schema(
+  {
+    seq: { type: Number, required: true },
+    streams: { type: [String], required: true },
+    type: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, default: {} },
+    idempotencyKey: { type: String, required: true, unique: true },
+    at: { type: Date, required: true },
+  },
+  { timestamps: false, minimize: false },
+);
+liveEventSchema.index({ seq: 1 }, { unique: true });
+liveEventSchema.index({ streams: 1, seq: 1 });
 
 export type UserDoc = InferSchemaType<typeof userSchema>;
+export type AgentDoc = InferSchemaType<typeof agentSchema>;
+export type AlertDoc = InferSchemaType<typeof alertSchema>;
 export type OtpChallengeDoc = InferSchemaType<typeof otpChallengeSchema>;
 export type DeliveryDoc = InferSchemaType<typeof deliverySchema>;
 export type CaseDoc = InferSchemaType<typeof caseSchema>;
@@ -235,6 +300,7 @@ export type OrderDoc = InferSchemaType<typeof orderSchema>;
 export type BehaviourEventDoc = InferSchemaType<typeof behaviourEventSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 export type ConversationDoc = InferSchemaType<typeof conversationSchema>;
+export type LiveEventDoc = InferSchemaType<typeof liveEventSchema>;
 
 /** Models bound to one connection, so tests and processes never share hidden global state. */
 export function createModels(connection: mongoose.Connection) {
@@ -253,6 +319,9 @@ export function createModels(connection: mongoose.Connection) {
     Delivery: connection.model('Delivery', deliverySchema, 'deliveries') as Model<DeliveryDoc>,
     Case: connection.model('Case', caseSchema, 'cases') as Model<CaseDoc>,
     Escalation: connection.model('Escalation', escalationSchema, 'escalations') as Model<EscalationDoc>,
+    LiveEvent: connection.model('LiveEvent', liveEventSchema, 'live_events') as Model<LiveEventDoc>,
+    Agent: connection.model('Agent', agentSchema, 'agents') as Model<AgentDoc>,
+    Alert: connection.model('Alert', alertSchema, 'alerts') as Model<AlertDoc>,
   };
 }
 

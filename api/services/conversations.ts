@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailed
 import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../activities/db/models';
 import { conversationWorkflowId, type BotReply, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
-import { closeConversationSignal, conversationViewQuery, conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
+import { closeConversationSignal, conversationViewQuery, conversationWorkflow, customerMessageUpdate, type DeskSettings } from '../../workflows/conversation';
 import { ChannelKey, CustomerIdKey, StatusKey } from '../../domain/search-attributes';
 import { HttpError, notFound } from '../errors';
 
@@ -32,6 +32,7 @@ export function createConversationService(deps: {
   taskQueue: string;
   idleTimeoutMs: number;
   turnCap: number;
+  desk: DeskSettings;
 }) {
   const { client, models } = deps;
 
@@ -40,7 +41,7 @@ export function createConversationService(deps: {
       workflowId: conversationWorkflowId(conversationId),
       taskQueue: deps.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ conversationId, channel: message.channel, customerId: message.customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap }],
+      args: [{ conversationId, channel: message.channel, customerId: message.customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap, desk: deps.desk }],
       typedSearchAttributes: [
         { key: CustomerIdKey, value: message.customerId },
         { key: ChannelKey, value: message.channel },

@@ -22,4 +22,12 @@ export const isFinanceAction = (text: string) => FINANCE_ACTION.test(text);
 export const isAccountChange = (text: string) => ACCOUNT_CHANGE.test(text);
 /** "几天内可以无理由退货?" asks about the rules; "我要退货" asks to act. Questions get answered, not a flow. */
 export const asksAboutRules = (text: string) => ASKS_ABOUT_RULES.test(text) && !WANTS_ACTION.test(text);
+/** A satisfaction score of 1 to 5 given on its own: "5", "4分", "5 stars", "五星". */
+export function ratingIn(text: string): number | undefined {
+  const match = /^\s*([1-5一二三四五])\s*(?:分|星|颗星|stars?|points?|\/\s*5)?\s*[.!。!]?\s*$/i.exec(text);
+  if (!match?.[1]) return undefined;
+  const digit = '一二三四五'.indexOf(match[1]);
+  return digit >= 0 ? digit + 1 : Number(match[1]);
+}
+
 export const oneTimeCodeIn = (text: string) => ONE_TIME_CODE.exec(text)?.[1];

@@ -1,6 +1,6 @@
 import type { Lang } from '../language';
 import type { NluResult } from '../nlu';
-import { asksAboutRules, isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, mentionsNoReason, oneTimeCodeIn, wantsExchange } from './cues';
+import { asksAboutRules, ratingIn, isAccountChange, isCancel, isFinanceAction, isNo, isYes, mentionsFault, mentionsNoReason, oneTimeCodeIn, wantsExchange } from './cues';
 import { phrases } from './phrases';
 import { returnEligibility } from './returns-policy';
 import type { CustomerSummary, Effect, EffectResult, HandoffPacket, HandoffReason, OrderSummary, Outcome, ReplyPart, Step, TurnSignal } from './types';
@@ -23,6 +23,11 @@ export interface DialogueSnapshot {
   slots: Record<string, string>;
   outcomes: Outcome[];
   recentTurns: Array<{ role: string; text: string }>;
+  /** The escalation now holding the conversation, and whether its agent has joined. */
+  escalationId?: string;
+  agentPresent?: boolean;
+  /** The escalation whose rating the next message may carry. */
+  awaitingRatingFor?: string;
   /** What to say once the effect now running has come back. */
   replyAfterEffect?: ReplyPart[];
 }
@@ -79,11 +84,31 @@ export class Dialogue {
     return this.state.handedOff;
   }
 
-  /** After an agent hands the conversation back, the bot answers again. */
-  resumeAfterAgent(): void {
+  get escalationId(): string | undefined {
+    return this.state.escalationId;
+  }
+
+  agentJoined(): void {
+    this.state.agentPresent = true;
+  }
+
+  /** After an agent resolves or hands the conversation back, the bot answers again. */
+  resumeAfterAgent(escalationId: string, askForRating: boolean): void {
     this.state.handedOff = false;
+    this.state.agentPresent = false;
+    this.state.escalationId = undefined;
     this.state.negativeStreak = 0;
     this.state.lowConfidenceStreak = 0;
+    this.state.awaitingRatingFor = askForRating ? escalationId : undefined;
+  }
+
+  /** A reply to the satisfaction question ("5", "4分", "5 stars"), consumed once. */
+  takeRating(message: string): { escalationId: string; score: number } | undefined {
+    const escalationId = this.state.awaitingRatingFor;
+    const score = ratingIn(message);
+    if (!escalationId || score === undefined) return undefined;
+    this.state.awaitingRatingFor = undefined;
+    return { escalationId, score };
   }
 
   noteBotReply(reply: string): void {
@@ -107,7 +132,8 @@ export class Dialogue {
     if (this.state.signals.length > SIGNAL_HISTORY) this.state.signals.shift();
     this.state.negativeStreak = nlu.sentiment === 'negative' ? this.state.negativeStreak + 1 : 0;
 
-    if (this.state.handedOff) return reply(text(phrases.waitingForAgent(this.lang)));
+    if (this.state.handedOff) return this.state.agentPresent ? reply() : reply(text(phrases.waitingForAgent(this.lang)));
+    this.state.awaitingRatingFor = undefined;
 
     const flow = this.state.flow;
     if (flow) {
@@ -155,6 +181,7 @@ export class Dialogue {
         return reply(text(phrases.complaintOpened(this.lang, result.caseId)));
       case 'hand_off': {
         this.state.handedOff = true;
+        this.state.escalationId = result.handoffId;
         this.state.flow = undefined;
         this.addOutcome('handed_off');
         this.state.slots.handoff = result.handoffId;

@@ -65,6 +65,9 @@ export const phrases = {
   resume: (lang: Lang, prompt: string) => say(lang, { zh: `回到刚才的问题:${prompt}`, en: `Back to where we were: ${prompt}` }),
   handingOff: (lang: Lang) => say(lang, { zh: '正在为您转接人工客服,请稍候,您之前说的内容客服都能看到。', en: "I'm connecting you with a human agent now; they will see everything you've told me." }),
   waitingForAgent: (lang: Lang) => say(lang, { zh: '已收到,人工客服接入后会第一时间回复您。', en: 'Got it. An agent will reply as soon as they join.' }),
+  agentJoined: (lang: Lang, name: string) => say(lang, { zh: `客服 ${name} 已接入,正在为您服务。`, en: `${name} has joined and will help you now.` }),
+  askRating: (lang: Lang) => say(lang, { zh: '本次服务已结束。请为我们的服务打分(1-5分,5分最满意)。', en: 'This conversation with our agent has ended. How would you rate the service from 1 to 5 (5 is best)?' }),
+  thanksForRating: (lang: Lang) => say(lang, { zh: '感谢您的评价!', en: 'Thank you for your rating!' }),
   greeting: (lang: Lang) => say(lang, { zh: '您好!我是智能客服,请问有什么可以帮您?', en: 'Hello! I am the virtual assistant. How can I help?' }),
   goodbye: (lang: Lang) => say(lang, { zh: '感谢您的咨询,祝您生活愉快!', en: 'Thanks for reaching out. Have a great day!' }),
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRouter, type WaitingTask } from './assignment';
 import { addBusinessTime, businessTimeBetween, parseBusinessHours } from './business-hours';
+import { botReport, deskReport } from './reports';
 import { priorityFor, queueFor } from './routing';
 import { checkClock, nextDeadline, pauseClock, resumeClock, startClock } from './sla';
 
@@ -109,5 +110,34 @@ describe('agent router', () => {
     const copy = new AgentRouter(router.snapshot());
     copy.release('a');
     expect(copy.snapshot().agents[0]?.load).toBe(0);
+  });
+});
+
+describe('desk report', () => {
+  const at = (minute: number) => new Date(Date.parse('2026-11-24T02:00:00Z') + minute * MIN);
+  const rows = [
+    { queue: 'general', agentId: 'li', status: 'resolved', openedAt: at(0), firstResponseAt: at(1), endedAt: at(10), breaches: [], csatScore: 5 },
+    { queue: 'general', agentId: 'li', status: 'resolved', openedAt: at(0), firstResponseAt: at(3), endedAt: at(40), breaches: ['first_response', 'resolution'], csatScore: 3 },
+    { queue: 'returns', agentId: 'wang', status: 'active', openedAt: at(5), firstResponseAt: at(6), breaches: [] },
+  ];
+
+  it('reports first response, resolution, SLA attainment and CSAT per queue', () => {
+    const [general, returns] = deskReport(rows, 'queue');
+    expect(general).toMatchObject({ group: 'general', escalations: 2, resolved: 2, firstResponseAvgMs: 2 * MIN, resolutionAvgMs: 25 * MIN, slaAttainment: 0.5, csatAverage: 4, csatResponses: 2 });
+    expect(returns).toMatchObject({ group: 'returns', resolved: 0, slaAttainment: null, csatAverage: null });
+  });
+
+  it('groups by agent and by day too', () => {
+    expect(deskReport(rows, 'agent').map((g) => g.group)).toEqual(['li', 'wang']);
+    expect(deskReport(rows, 'day').map((g) => [g.group, g.escalations])).toEqual([['2026-11-24', 3]]);
+  });
+
+  it('computes bot resolution and hand-off rates over closed conversations', () => {
+    const o = (type: string) => ({ type, occurredAt: at(0) });
+    expect(botReport([o('conversation_closed'), o('resolved_by_bot'), o('conversation_closed'), o('handed_off'), o('conversation_closed'), o('resolved_by_bot')])).toEqual({
+      closed: 3,
+      botResolutionRate: 2 / 3,
+      handoffRate: 1 / 3,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { Lang } from '../language';
-import { searchTerms } from './tokenize';
+import { isLanguageNeutral, searchTerms } from './tokenize';
 
 export interface KnowledgeArticle {
   id: string;
@@ -23,6 +23,15 @@ interface IndexedArticle {
 const K1 = 1.2;
 const B = 0.75;
 const TITLE_AND_TAG_WEIGHT = 3;
+/** How much better an article in the other language must cover a question's concepts to be preferred. */
+const CROSS_LINGUAL_MARGIN = 1.7;
+
+export interface Retrieval {
+  /** Best first, all in one language. */
+  hits: ScoredArticle[];
+  /** True when the hits are in the other language than the question's. */
+  crossLingual: boolean;
+}
 
 /** BM25 over title, tags and body; the title and tags count several times, as they name the topic. */
 export class KnowledgeIndex {
@@ -49,23 +58,45 @@ export class KnowledgeIndex {
     return this.docs.length;
   }
 
-  search(query: string, opts: { lang?: Lang; limit?: number } = {}): ScoredArticle[] {
-    const queryTerms = [...new Set(searchTerms(query, opts.lang))];
-    const n = this.docs.length;
-    const results: ScoredArticle[] = [];
-    for (const doc of this.docs) {
-      if (opts.lang && doc.article.lang !== opts.lang) continue;
-      let score = 0;
-      for (const term of queryTerms) {
-        const tf = doc.termCounts.get(term);
-        if (!tf) continue;
-        const df = this.documentFrequency.get(term) ?? 0;
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        score += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * doc.length) / this.averageLength));
-      }
-      if (score > 0) results.push({ article: doc.article, score });
+  article(id: string): KnowledgeArticle | undefined {
+    return this.docs.find((doc) => doc.article.id === id)?.article;
+  }
+
+  /** How much finding a term says about a topic: rare terms say more. */
+  termWeight(term: string): number {
+    const df = this.documentFrequency.get(term) ?? 0;
+    return Math.log(1 + (this.docs.length - df + 0.5) / (df + 0.5));
+  }
+
+  /**
+   * The best articles for a question, in the customer's language unless an article in the other
+   * language covers the question clearly better. Only language-neutral terms (concepts, numbers,
+   * model codes) can match across languages, so the languages are compared on those alone; the
+   * margin keeps a same-language article whenever it is about as good.
+   */
+  retrieve(question: string, lang: Lang, limit = 3): Retrieval {
+    const terms = [...new Set(searchTerms(question, lang))];
+    const neutralTerms = terms.filter(isLanguageNeutral);
+    const other: Lang = lang === 'zh' ? 'en' : 'zh';
+    const bestNeutral = (l: Lang) => Math.max(0, ...this.docs.filter((d) => d.article.lang === l).map((d) => this.score(d, neutralTerms)));
+    const crossLingual = bestNeutral(other) > CROSS_LINGUAL_MARGIN * bestNeutral(lang);
+    const chosen = crossLingual ? other : lang;
+    const hits = this.docs
+      .filter((doc) => doc.article.lang === chosen)
+      .map((doc) => ({ article: doc.article, score: this.score(doc, terms) }))
+      .filter((hit) => hit.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+    return { hits, crossLingual };
+  }
+
+  private score(doc: IndexedArticle, queryTerms: string[]): number {
+    let score = 0;
+    for (const term of queryTerms) {
+      const tf = doc.termCounts.get(term);
+      if (!tf) continue;
+      score += (this.termWeight(term) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * doc.length) / this.averageLength));
     }
-    results.sort((a, b) => b.score - a.score);
-    return results.slice(0, opts.limit ?? 3);
+    return score;
   }
 }

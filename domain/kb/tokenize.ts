@@ -1,6 +1,7 @@
 import type { Lang } from '../language';
 import { foldText } from '../nlu/text';
 import { conceptTerms } from './concepts';
+import { stem } from './stemming';
 
 const wordSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
@@ -17,40 +18,16 @@ const CHINESE_STOPWORDS = new Set(
 );
 
 /** Characters that glue a Chinese sentence together; a bigram holding one names no topic ("的账", "了怎"). */
-const CHINESE_FUNCTION_CHARS = /[的了吗呢吧啊呀哦嘛么我你您是这那怎]/u;
+const CHINESE_FUNCTION_CHARS = /[的了吗呢吧啊呀哦嘛么我你您是这那怎哪]/u;
 
 const HAN_RUN = /\p{Script=Han}+/gu;
-
-function undouble(stem: string): string {
-  return /([b-df-hj-np-tv-z])\1$/.test(stem) && !stem.endsWith('ll') && !stem.endsWith('ss') ? stem.slice(0, -1) : stem;
-}
-
-/**
- * A light English stemmer, enough to match "returns"/"returned"/"returning" with "return" and
- * "shipped" with "ship". A trailing "e" is dropped last so that "use", "used" and "uses" agree.
- */
-export function stem(word: string): string {
-  let s = word;
-  if (s.length > 4 && s.endsWith('ies')) s = `${s.slice(0, -3)}y`;
-  else if (s.length > 4 && /(ss|x|z|ch|sh)es$/.test(s)) s = s.slice(0, -2);
-  else if (s.length > 3 && s.endsWith('s') && !/(ss|us|is)$/.test(s)) s = s.slice(0, -1);
-  if (s.length > 5 && s.endsWith('ing')) s = undouble(s.slice(0, -3));
-  else if (s.length > 4 && s.endsWith('ed')) s = undouble(s.slice(0, -2));
-  if (s.length > 3 && s.endsWith('e')) s = s.slice(0, -1);
-  return s;
-}
-
-/** Lower-cased, full-width folded English word stems of a text, stopwords kept: what phrase lookups read. */
-export function englishStems(text: string): string[] {
-  return (foldText(text).match(/[a-z]+|\d+/g) ?? []).map(stem);
-}
 
 function hanBigrams(text: string): string[] {
   const bigrams: string[] = [];
   for (const run of text.match(HAN_RUN) ?? []) {
     for (let i = 0; i + 1 < run.length; i++) {
       const bigram = run.slice(i, i + 2);
-      if (!CHINESE_FUNCTION_CHARS.test(bigram)) bigrams.push(bigram);
+      if (!CHINESE_FUNCTION_CHARS.test(bigram) && !CHINESE_STOPWORDS.has(bigram)) bigrams.push(bigram);
     }
   }
   return bigrams;
@@ -68,7 +45,7 @@ export function searchTerms(text: string, _lang?: Lang): string[] {
   for (const { segment, isWordLike } of wordSegmenter.segment(folded)) {
     if (!isWordLike) continue;
     if (/\p{Script=Han}/u.test(segment)) {
-      if (!CHINESE_STOPWORDS.has(segment)) terms.push(segment);
+      if (segment.length > 1 && !CHINESE_STOPWORDS.has(segment)) terms.push(segment);
     } else if (/^[a-z]+$/.test(segment)) {
       if (!ENGLISH_STOPWORDS.has(segment)) terms.push(stem(segment));
     } else if (/\d/.test(segment)) {

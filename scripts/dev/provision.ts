@@ -191,7 +191,7 @@ async function buildMongoJavaServer(cache: string): Promise<string> {
       maxBuffer: 16 * 1024 * 1024,
     });
   });
-  const jar = path.join(dir, 'loopdesk-mongo-java-server.jar');
+  const jar = path.join(dir, 'mongo-java-server.jar');
   if (!existsSync(jar)) throw new Error(`build produced no ${jar}`);
   return jar;
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ models: db.models }),
+    activities: createActivities({ models: db.models, client: env.client, taskQueue }),
   });
   running = worker.run();
 });

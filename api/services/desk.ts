@@ -1,0 +1,128 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Models } from '../../activities/db/models';
+import { routerMessenger } from '../../activities/escalation';
+import type { AgentStatus } from '../../domain/escalation/assignment';
+import type { EscalationView } from '../../domain/escalation/escalation-state';
+import type { Queue } from '../../domain/escalation/routing';
+import { maskPii } from '../../domain/pii';
+import { AGENT_ROUTER_WORKFLOW_ID, routerViewQuery } from '../../workflows/agent-router';
+import { acceptUpdate, escalationViewQuery, handBackUpdate, reassignUpdate, replyUpdate, resolveUpdate, transferUpdate } from '../../workflows/escalation';
+import { notFound } from '../errors';
+
+const RECENT_ORDERS = 5;
+const RECENT_CONVERSATIONS = 5;
+
+export function createDeskService(deps: { client: Client; models: Models; taskQueue: string }) {
+  const { client, models } = deps;
+  const notifyRouter = routerMessenger(client, deps.taskQueue);
+  const handle = (escalationId: string) => client.workflow.getHandle(`escalation-${escalationId}`);
+
+  async function requireEscalation(escalationId: string) {
+    const row = await models.Escalation.findOne({ escalationId }).lean();
+    if (!row) throw notFound(`Escalation "${escalationId}"`);
+    return row;
+  }
+
+  /** The customer's 360° view for the agent: tier, tags, recent orders, past conversations and cases. */
+  async function customer360(customerId: string, revealPii: boolean) {
+    const [profile, orders, conversations, cases, events] = await Promise.all([
+      models.Customer.findOne({ customerId }, { _id: 0, __v: 0 }).lean(),
+      models.Order.find({ customerId }, { _id: 0, orderId: 1, status: 1, total: 1, placedAt: 1, items: 1 }).sort({ placedAt: -1 }).limit(RECENT_ORDERS).lean(),
+      models.Conversation.find({ customerId }, { _id: 0, conversationId: 1, channel: 1, status: 1, turns: 1, lastMessageAt: 1, outcome: 1 }).sort({ lastMessageAt: -1 }).limit(RECENT_CONVERSATIONS).lean(),
+      models.Case.find({ customerId }, { _id: 0, caseId: 1, type: 1, status: 1, orderId: 1, createdAt: 1 }).sort({ createdAt: -1 }).limit(RECENT_ORDERS).lean(),
+      models.BehaviourEvent.countDocuments({ customerId }),
+    ]);
+    const mask = (value?: string | null) => (value ? (revealPii ? value : maskPii(value)) : undefined);
+    return {
+      customerId,
+      name: profile?.name,
+      tier: profile?.tier ?? 'standard',
+      lang: profile?.lang,
+      tags: profile?.tags ?? [],
+      phone: mask(profile?.phone),
+      email: mask(profile?.email),
+      doNotContact: profile?.doNotContact ?? false,
+      recentOrders: orders,
+      pastConversations: conversations,
+      cases,
+      eventCount: events,
+    };
+  }
+
+  return {
+    async listAgents() {
+      const [agents, snapshot] = await Promise.all([models.Agent.find({}, { _id: 0, __v: 0 }).sort({ agentId: 1 }).lean(), routerSnapshot()]);
+      const load = new Map(snapshot?.agents.map((a) => [a.agentId, a.load]) ?? []);
+      return agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 }));
+    },
+
+    async setStatus(agentId: string, status: AgentStatus) {
+      const agent = await models.Agent.findOneAndUpdate({ agentId }, { $set: { status } }, { new: true }).lean();
+      if (!agent) throw notFound(`Agent "${agentId}"`);
+      await notifyRouter({ kind: 'agentUpdated', agent: { agentId, skills: agent.skills, capacity: agent.capacity, status } });
+      return { agentId, status };
+    },
+
+    async listEscalations(filter: { status?: string; queue?: string; agentId?: string; limit: number }) {
+      const query: Record<string, unknown> = {};
+      if (filter.status) query.status = filter.status;
+      if (filter.queue) query.queue = filter.queue;
+      if (filter.agentId) query.agentId = filter.agentId;
+      return models.Escalation.find(query, { _id: 0, __v: 0, timeline: 0, requestKey: 0 }).sort({ createdAt: -1 }).limit(filter.limit).lean();
+    },
+
+    /** Everything the agent needs so the customer never repeats themself. */
+    async getEscalation(escalationId: string, revealPii: boolean) {
+      const row = await requireEscalation(escalationId);
+      let live: EscalationView | undefined;
+      try {
+        live = await handle(escalationId).query(escalationViewQuery);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      const transcript = await models.Message.find({ conversationId: row.conversationId }, { _id: 0, seq: 1, role: 1, text: 1, at: 1 }).sort({ seq: 1 }).lean();
+      const packet = row.packet as { recentTurns?: Array<{ role: string; text: string }>; summary?: string };
+      return {
+        ...row,
+        ...(live ? { sla: live.sla, status: live.status, agentId: live.agentId, timeline: live.timeline } : {}),
+        packet: revealPii ? packet : { ...packet, summary: maskPii(packet.summary ?? ''), recentTurns: (packet.recentTurns ?? []).map((t) => ({ ...t, text: maskPii(t.text) })) },
+        transcript: transcript.map((m) => ({ ...m, text: revealPii ? m.text : maskPii(m.text) })),
+        customer: await customer360(row.customerId, revealPii),
+      };
+    },
+
+    accept: (escalationId: string, agentId: string) => requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(acceptUpdate, { args: [{ agentId }] })),
+    reply: (escalationId: string, input: { agentId: string; agentName: string; text: string; awaitCustomer: boolean; messageId: string }) =>
+      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(replyUpdate, { args: [input], updateId: input.messageId })),
+    transfer: (escalationId: string, input: { agentId: string; toAgent?: string; toQueue?: Queue }) =>
+      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(transferUpdate, { args: [input] })),
+    handBack: (escalationId: string, agentId: string) => requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(handBackUpdate, { args: [{ agentId }] })),
+    resolve: (escalationId: string, input: { agentId: string; note?: string }) =>
+      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(resolveUpdate, { args: [input] })),
+    reassign: (escalationId: string, input: { supervisorId: string; toAgent?: string }) =>
+      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(reassignUpdate, { args: [input] })),
+
+    async overview() {
+      const [snapshot, alerts, agents] = await Promise.all([
+        routerSnapshot(),
+        models.Alert.find({}, { _id: 0, __v: 0 }).sort({ at: -1 }).limit(50).lean(),
+        models.Agent.find({}, { _id: 0, agentId: 1, displayName: 1, status: 1, capacity: 1, skills: 1 }).lean(),
+      ]);
+      const load = new Map(snapshot?.agents.map((a) => [a.agentId, a.load]) ?? []);
+      const queues: Record<string, number> = {};
+      for (const task of snapshot?.waiting ?? []) queues[task.queue] = (queues[task.queue] ?? 0) + 1;
+      return { queues, waiting: snapshot?.waiting ?? [], agents: agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 })), alerts };
+    },
+  };
+
+  async function routerSnapshot() {
+    try {
+      return await client.workflow.getHandle(AGENT_ROUTER_WORKFLOW_ID).query(routerViewQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}
+
+export type DeskService = ReturnType<typeof createDeskService>;
