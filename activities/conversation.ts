@@ -1,8 +1,6 @@
 import type { CarriedConversation, Channel, ConversationStatus, TranscriptEntry } from '../domain/conversation';
-import { answerFromKnowledgeBase, type GroundedAnswer } from '../domain/kb/embedded-answerer';
-import type { Lang } from '../domain/language';
 import type { Models } from './db/models';
-import type { KnowledgeSource } from './knowledge';
+import type { AnswerInput, AnswerResult } from './answer';
 
 export interface RecordTurnInput {
   conversationId: string;
@@ -37,8 +35,13 @@ function isDuplicateKeyError(error: unknown): boolean {
 
 type Publish = (streams: string[], event: { type: string; data: Record<string, unknown> }, idempotencyKey: string) => Promise<unknown>;
 
-export function createConversationActivities(deps: { models: Models; knowledge: KnowledgeSource; publish: Publish }) {
-  const { models, knowledge } = deps;
+export function createConversationActivities(deps: {
+  models: Models;
+  answerer: { answer(input: AnswerInput): Promise<AnswerResult> };
+  coPurchases: () => Promise<Record<string, string[]>>;
+  publish: Publish;
+}) {
+  const { models } = deps;
 
   return {
     /** Where a conversation left off, when a closed one is picked up again by a new run. */
@@ -57,8 +60,9 @@ export function createConversationActivities(deps: { models: Models; knowledge: 
       return { lastSeq: recentTranscript.at(-1)?.seq ?? 0, turns: summary?.turns ?? 0, recentTranscript, recentReplies: [] };
     },
 
-    async answerMessage(input: { text: string; lang: Lang }): Promise<GroundedAnswer> {
-      return answerFromKnowledgeBase(await knowledge.index(), input.text, input.lang);
+    /** A grounded answer from the knowledge base and the catalog (through the LLM when one is configured). */
+    async answerMessage(input: Omit<AnswerInput, 'coPurchases'>): Promise<AnswerResult> {
+      return deps.answerer.answer({ ...input, coPurchases: await deps.coPurchases() });
     },
 
     /** Idempotent: each transcript entry is keyed by its entryId, so a retried or replayed turn writes nothing twice. */

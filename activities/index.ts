@@ -1,30 +1,39 @@
 import type { Client } from '@temporalio/client';
-import { createCatalogSource } from './catalog';
+import type { Logger } from 'pino';
+import { createAnswerer, type LlmSettings } from './answer';
+import { createCatalogSource, createCoPurchaseSource } from './catalog';
 import { createConversationActivities } from './conversation';
 import type { Models } from './db/models';
 import { createDialogueActivities } from './dialogue';
 import { createEscalationActivities } from './escalation';
 import { createKnowledgeSource } from './knowledge';
-import { createLiveActivities, createLiveFeed } from './live';
+import { createLiveFeed } from './live';
 
 export interface ActivityDeps {
   models: Models;
   /** For the activities that signal other workflows (the desk's router). */
   client: Client;
   taskQueue: string;
+  /** An OpenAI-compatible model; without one the embedded answerer serves. */
+  llm?: LlmSettings;
+  log?: Pick<Logger, 'warn'>;
 }
 
 /** Every activity the workers register, built from real dependencies handed in by the caller. */
 export function createActivities(deps: ActivityDeps) {
   const knowledge = createKnowledgeSource(deps.models);
   const catalog = createCatalogSource(deps.models);
+  const coPurchases = createCoPurchaseSource(deps.models);
   const live = createLiveFeed(deps.models);
   const publish = (streams: string[], event: { type: string; data: Record<string, unknown> }, key: string) => live.publish(streams, event, key);
+  const answerer = createAnswerer({ knowledge, catalog: () => catalog.products(), ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.log ? { log: deps.log } : {}) });
   return {
-    ...createConversationActivities({ models: deps.models, knowledge, publish }),
+    ...createConversationActivities({ models: deps.models, answerer, coPurchases: () => coPurchases.coPurchases(), publish }),
     ...createDialogueActivities({ models: deps.models, catalog }),
     ...createEscalationActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, publish }),
-    ...createLiveActivities(deps.models),
+    async publishLive(input: { streams: string[]; event: { type: string; data: Record<string, unknown> }; idempotencyKey: string }): Promise<number> {
+      return live.publish(input.streams, input.event, input.idempotencyKey);
+    },
   };
 }
 

@@ -34,7 +34,8 @@ async function readJson<T>(file: string): Promise<T> {
 export async function seedReferenceData(models: Models): Promise<{ products: number; articles: number }> {
   const [catalog, articles] = await Promise.all([readJson<CatalogRow[]>('catalog.json'), readJson<ArticleRow[]>('knowledge-base.json')]);
   if (catalog.length > 0) {
-    await models.Product.bulkWrite(catalog.map((p) => ({ updateOne: { filter: { sku: p.sku }, update: { $set: p }, upsert: true } })));
+    // The catalog's own order is kept: where a mention fits several products, the earlier one wins.
+    await models.Product.bulkWrite(catalog.map((p, position) => ({ updateOne: { filter: { sku: p.sku }, update: { $set: { ...p, position } }, upsert: true } })));
   }
   if (articles.length > 0) {
     await models.KnowledgeArticle.bulkWrite(

@@ -43,7 +43,13 @@ export async function startWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ models: db.models, client, taskQueue: config.temporal.taskQueue }),
+    activities: createActivities({
+      models: db.models,
+      client,
+      taskQueue: config.temporal.taskQueue,
+      ...(config.llm.apiKey ? { llm: { apiKey: config.llm.apiKey, model: config.llm.model, timeoutMs: config.llm.timeoutMs, ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}) } } : {}),
+      log: opts.log,
+    }),
     workflowBundle: opts.workflowBundle,
     codec,
   });

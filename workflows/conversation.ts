@@ -146,7 +146,14 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
         texts.push(part.text);
         continue;
       }
-      const answer = await turnSteps.answerMessage({ text: message.text, lang });
+      const answer = await turnSteps.answerMessage({
+        text: message.text,
+        lang,
+        intent: nlu.intent,
+        entities: { ...nlu.entities },
+        ...(dialogue.lastProduct ? { lastProduct: dialogue.lastProduct } : {}),
+        recommend: !dialogue.handedOff,
+      });
       texts.push(answer.text);
       citations.push(...answer.citations);
     }

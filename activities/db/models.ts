@@ -51,6 +51,8 @@ const productSchema = new Schema(
     stock: { type: Number, default: null },
     attributes: { type: Schema.Types.Mixed, default: {} },
     related: { type: [String], default: [] },
+    /** Order in the catalog, which breaks ties when a mention fits several products. */
+    position: { type: Number, default: 0 },
   },
   { timestamps: true, minimize: false },
 );

@@ -111,14 +111,14 @@ describe('conversations through the API', () => {
     expect(transcript[0]?.text).toBe('几天内可以无理由退货?');
   });
 
-  it('says so and offers a human when the knowledge base has nothing', async () => {
+  it('politely declines a question outside what the desk handles', async () => {
     const res = await http(base, 'POST', '/api/conversations/api-none/messages', {
       token: ops,
       body: { channel: 'app', customerId: 'c-1005', text: 'What is the airspeed velocity of an unladen swallow?' },
     });
     expect(res.status).toBe(200);
     expect(res.json.citations).toEqual([]);
-    expect(res.json.reply).toContain('human agent');
+    expect(res.json.reply).toContain("outside what I can help with");
   });
 
   it('returns the same reply for a retried messageId and records it once', async () => {

@@ -141,11 +141,33 @@ describe('hand-off triggers', () => {
   });
 });
 
+describe('grounded answers', () => {
+  it('answers stock questions from the catalog with the restock date', async () => {
+    const reply = await chat('dlg-stock', 'c-1005', 'app')('When will the 67W fast charger be back in stock?');
+    expect(reply.reply).toContain('2026-12-10');
+    expect(reply.citations).toContain('product:AC-CHG-67W');
+  });
+
+  it('adds the risk disclosure to a wealth-product answer', async () => {
+    const reply = await chat('dlg-wealth', 'c-1010')('稳盈R2保本吗?');
+    expect(reply.reply).toContain('理财非存款,产品有风险,投资须谨慎');
+    expect(reply.reply).not.toMatch(/(?<!不)保本(?!吗)/);
+  });
+
+  it('suggests one related item when a customer looks at a product', async () => {
+    const reply = await chat('dlg-recommend', 'c-1004')('Can the Galaxia X5 take two SIM cards?');
+    expect(reply.citations).toContain('product:PH-X5-128');
+    expect(reply.reply.split('\n').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('outcome events', () => {
   it('records purchase intent and bot resolution when the conversation closes', async () => {
     const say = chat('dlg-outcome', 'c-1012');
-    await say('星河X5多少钱?');
-    await say('这款有蓝色的吗?');
+    const price = await say('星河X5多少钱?');
+    expect(price.reply).toContain('2999');
+    const colour = await say('这款有蓝色的吗?');
+    expect(colour.citations).toContain('product:PH-X5-128');
     expect((await view('dlg-outcome')).lastProduct).toBe('PH-X5-128');
     const closing = await http(system.api.url, 'POST', '/api/conversations/dlg-outcome/close', { token: ops });
     expect(closing.status).toBe(202);
