@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AuditLog } from '../../activities/audit';
 import type { Models } from '../../activities/db/models';
 import type { PrivacyService } from '../../activities/privacy';
-import { STAFF_ROLES, type ApiKeyService } from '../auth';
-import { notFound } from '../errors';
+import { hashPassword, STAFF_ROLES, type ApiKeyService } from '../auth';
+import { HttpError, notFound } from '../errors';
 import type { RouteTable } from '../route';
 
 const customerParams = z.strictObject({ customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,127}$/, 'not a customer id') });
@@ -18,7 +18,59 @@ const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+const usernameSchema = z.string().regex(/^[a-z0-9_.-]{2,64}$/, '2-64 lowercase letters, digits or "_.-"');
+const rolesSchema = z.array(z.enum(STAFF_ROLES)).min(1, 'give at least one role').max(STAFF_ROLES.length);
+
 export function adminRoutes(table: RouteTable, deps: { models: Models; apiKeys: ApiKeyService; audit: AuditLog; privacy: PrivacyService }): void {
+  table.add({
+    method: 'get',
+    path: '/api/admin/users',
+    summary: 'Staff users and their roles',
+    tags: ['admin'],
+    access: { roles: ['admin'] },
+    responses: { 200: { description: 'Users (never their password hashes)' } },
+    handler: async () => ({ body: { users: await deps.models.User.find({}, { _id: 0, username: 1, displayName: 1, roles: 1, demo: 1, createdAt: 1 }).sort({ username: 1 }).lean() } }),
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/admin/users',
+    summary: 'Create a staff user',
+    tags: ['admin'],
+    access: { roles: ['admin'] },
+    body: z.strictObject({
+      username: usernameSchema,
+      displayName: z.string().trim().min(1, 'displayName is required').max(100),
+      password: z.string().min(12, 'at least 12 characters').max(256),
+      roles: rolesSchema,
+    }),
+    responses: { 201: { description: 'Created' }, 409: { description: 'The username is taken' } },
+    handler: async ({ body, actor, origin }) => {
+      if (await deps.models.User.exists({ username: body.username })) throw new HttpError(409, 'conflict', `User "${body.username}" already exists.`);
+      await deps.models.User.create({ username: body.username, displayName: body.displayName, roles: body.roles, passwordHash: await hashPassword(body.password) });
+      await deps.audit.record({ actor, action: 'user.create', target: { type: 'user', id: body.username }, details: { roles: body.roles }, ...origin });
+      return { status: 201, body: { username: body.username, displayName: body.displayName, roles: body.roles } };
+    },
+  });
+
+  table.add({
+    method: 'put',
+    path: '/api/admin/users/:username/roles',
+    summary: "Change a user's roles; takes effect at their next login",
+    tags: ['admin'],
+    access: { roles: ['admin'] },
+    params: z.strictObject({ username: usernameSchema }),
+    body: z.strictObject({ roles: rolesSchema }),
+    responses: { 200: { description: 'The new roles' }, 404: { description: 'No such user' } },
+    handler: async ({ params, body, actor, origin }) => {
+      const before = await deps.models.User.findOneAndUpdate({ username: params.username }, { $set: { roles: body.roles } }).lean();
+      if (!before) throw notFound(`User "${params.username}"`);
+      await deps.audit.record({ actor, action: 'user.roles_change', target: { type: 'user', id: params.username }, details: { from: before.roles, to: body.roles }, ...origin });
+      return { body: { username: params.username, roles: body.roles } };
+    },
+  });
+
+
   table.add({
     method: 'post',
     path: '/api/admin/api-keys',

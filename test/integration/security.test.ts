@@ -121,6 +121,23 @@ describe('personal data in transcripts', () => {
   });
 });
 
+describe('staff users', () => {
+  it('lets an admin create a user and change roles, auditing the change, and the new roles apply at the next login', async () => {
+    const admin = await system.token('admin');
+    const created = await http(base, 'POST', '/api/admin/users', { token: admin, body: { username: 'zhao.agent', displayName: '赵客服', password: 'a-long-password-1', roles: ['agent'] } });
+    expect(created.status).toBe(201);
+    expect((await http(base, 'POST', '/api/admin/users', { token: admin, body: { username: 'zhao.agent', displayName: 'x', password: 'a-long-password-1', roles: ['agent'] } })).status).toBe(409);
+    const changed = await http(base, 'PUT', '/api/admin/users/zhao.agent/roles', { token: admin, body: { roles: ['agent', 'supervisor'] } });
+    expect(changed.status).toBe(200);
+    const login = await http(base, 'POST', '/api/auth/login', { body: { username: 'zhao.agent', password: 'a-long-password-1' } });
+    expect((login.json.user as { roles: string[] }).roles).toEqual(['agent', 'supervisor']);
+    const audit = await http(base, 'GET', '/api/audit?target=zhao.agent', { token: admin });
+    expect(audit.json.entries).toMatchObject([{ action: 'user.roles_change', details: { from: ['agent'], to: ['agent', 'supervisor'] } }, { action: 'user.create' }]);
+    const users = await http(base, 'GET', '/api/admin/users', { token: admin });
+    expect(users.text).not.toContain('passwordHash');
+  });
+});
+
 describe('audit log and data-subject requests', () => {
   it('records logins, including failed ones, with where they came from', async () => {
     await http(base, 'POST', '/api/auth/login', { body: { username: 'ops', password: 'wrong-password' } });
