@@ -84,7 +84,8 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       const packet = row.packet as { recentTurns?: Array<{ role: string; text: string }>; summary?: string };
       return {
         ...row,
-        ...(live ? { sla: live.sla, status: live.status, agentId: live.agentId, timeline: live.timeline } : {}),
+        // The workflow's own view is current; the read model may lag it by a write.
+        ...(live ? { ...live, agentId: live.agentId } : {}),
         packet: revealPii ? packet : { ...packet, summary: maskPii(packet.summary ?? ''), recentTurns: (packet.recentTurns ?? []).map((t) => ({ ...t, text: maskPii(t.text) })) },
         transcript: transcript.map((m) => ({ ...m, text: revealPii ? m.text : maskPii(m.text) })),
         customer: await customer360(row.customerId, revealPii),

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startTestSystem, type TestSystem } from '../helpers/stack';
+
+let system: TestSystem;
+let ops: string;
+let agent: string;
+let supervisor: string;
+
+beforeAll(async () => {
+  system = await startTestSystem('desk', { SLA_FIRST_RESPONSE: '6s', SLA_RESOLUTION: '10m' });
+  [ops, agent, supervisor] = await Promise.all([system.token('ops'), system.token('agent'), system.token('supervisor')]);
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+const api = (method: string, path: string, token: string, body?: unknown) => http(system.api.url, method, path, { token, ...(body === undefined ? {} : { body }) });
+const say = (conversationId: string, customerId: string, text: string) => api('POST', `/api/conversations/${conversationId}/messages`, ops, { channel: 'web', customerId, text });
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function escalationOf(conversationId: string) {
+  return eventually(async () => (await system.db.models.Escalation.findOne({ conversationId }).lean()) ?? undefined, `an escalation for ${conversationId}`);
+}
+
+async function detail(id: string, token = agent) {
+  return (await api('GET', `/api/escalations/${id}`, token)).json as Record<string, unknown> & { status: string; agentId?: string };
+}
+
+describe('the desk through the API', () => {
+  it('routes a hand-off to an online agent, who works it with the full context, and the customer rates it', async () => {
+    expect((await api('PUT', '/api/agents/me/status', agent, { status: 'online' })).status).toBe(200);
+    await say('desk-1', 'c-1002', '我的订单LD20261003的净化器有异味');
+    const handed = await say('desk-1', 'c-1002', '转人工');
+    expect(handed.json.handedOff).toBe(true);
+    const { escalationId } = await escalationOf('desk-1');
+    const assigned = await eventually(async () => ((await detail(escalationId)).agentId === 'agent' ? detail(escalationId) : undefined), 'assignment');
+    expect(assigned.status).toBe('assigned');
+    const customer = assigned.customer as { tier: string; phone: string; recentOrders: Array<{ orderId: string }> };
+    expect(customer.tier).toBe('silver');
+    expect(customer.phone).toBe('139****9002');
+    expect(customer.recentOrders.map((o) => o.orderId)).toContain('LD20261003');
+    expect((assigned.packet as { summary: string }).summary).toContain('reason: requested');
+    expect((assigned.transcript as Array<{ text: string }>).map((t) => t.text)).toContain('转人工');
+
+    await eventually(async () => {
+      const mine = await api('GET', '/api/escalations?mine=true', agent);
+      return (mine.json.escalations as Array<{ escalationId: string }>).some((e) => e.escalationId === escalationId) ? true : undefined;
+    }, 'the escalation in the agent list');
+
+    const early = await api('POST', `/api/escalations/${escalationId}/reply`, agent, { text: 'too early' });
+    expect(early.status, early.text).toBe(409);
+    expect((await api('POST', `/api/escalations/${escalationId}/accept`, agent)).status).toBe(200);
+    const replied = await api('POST', `/api/escalations/${escalationId}/reply`, agent, { text: '您好,我是李客服,马上为您处理异味问题。', messageId: 'agent-reply-1' });
+    expect(replied.status).toBe(200);
+    expect((await api('POST', `/api/escalations/${escalationId}/reply`, agent, { text: '您好,我是李客服,马上为您处理异味问题。', messageId: 'agent-reply-1' })).status).toBe(200);
+
+    const transcript = await eventually(async () => {
+      const view = await api('GET', '/api/conversations/desk-1', ops);
+      const rows = view.json.transcript as Array<{ role: string; text: string }>;
+      return rows.some((r) => r.role === 'agent') ? rows : undefined;
+    }, 'the agent reply in the transcript');
+    expect(transcript.filter((r) => r.role === 'agent')).toHaveLength(1);
+
+    const during = await say('desk-1', 'c-1002', '好的,谢谢');
+    expect(during.json.reply).toBe('');
+
+    expect((await api('POST', `/api/escalations/${escalationId}/resolve`, agent, { note: 'replacement arranged' })).status).toBe(200);
+    await eventually(async () => {
+      const rows = (await api('GET', '/api/conversations/desk-1', ops)).json.transcript as Array<{ role: string; text: string }>;
+      return rows.some((r) => r.role === 'system' && r.text.includes('打分')) ? true : undefined;
+    }, 'the rating prompt');
+    const thanks = await say('desk-1', 'c-1002', '5');
+    expect(thanks.json.reply).toContain('感谢');
+    const rated = await eventually(async () => {
+      const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
+      return row?.csatScore ? row : undefined;
+    }, 'the CSAT score');
+    expect(rated).toMatchObject({ csatScore: 5, status: 'resolved', resolutionNote: 'replacement arranged' });
+
+    const report = await api('GET', '/api/reports/desk?groupBy=agent', supervisor);
+    const agentRow = (report.json.groups as Array<{ group: string; resolved: number; csatAverage: number }>).find((g) => g.group === 'agent');
+    expect(agentRow).toMatchObject({ resolved: 1, csatAverage: 5 });
+  });
+
+  it('lets an agent transfer to another queue and a supervisor reassign', async () => {
+    await say('desk-2', 'c-1004', 'I want to speak to a human');
+    const { escalationId } = await escalationOf('desk-2');
+    await eventually(async () => ((await detail(escalationId)).agentId === 'agent' ? true : undefined), 'assignment');
+    const accepted = await api('POST', `/api/escalations/${escalationId}/accept`, agent);
+    expect(accepted.status, accepted.text).toBe(200);
+    const bad = await api('POST', `/api/escalations/${escalationId}/transfer`, agent, {});
+    expect(bad.status).toBe(400);
+    const transferred = await api('POST', `/api/escalations/${escalationId}/transfer`, agent, { toQueue: 'finance' });
+    expect(transferred.status, transferred.text).toBe(200);
+    await api('PUT', '/api/agents/me/status', supervisor, { status: 'online' });
+    const moved = await eventually(async () => {
+      const d = await detail(escalationId, supervisor);
+      return d.agentId === 'supervisor' ? d : undefined;
+    }, 'assignment to the finance-skilled supervisor');
+    expect(moved).toMatchObject({ queue: 'finance', status: 'assigned' });
+    const overview = await api('GET', '/api/desk/overview', supervisor);
+    expect((overview.json.agents as Array<{ agentId: string; load: number }>).find((a) => a.agentId === 'supervisor')?.load).toBe(1);
+    expect((await api('POST', `/api/escalations/${escalationId}/reassign`, agent, {})).status).toBe(403);
+    expect((await api('POST', `/api/escalations/${escalationId}/reassign`, supervisor, { toAgent: 'supervisor' })).status).toBe(200);
+    await eventually(async () => {
+      const d = await detail(escalationId, supervisor);
+      return d.agentId === 'supervisor' && d.status === 'assigned' ? true : undefined;
+    }, 'reassignment');
+    expect((await api('POST', `/api/escalations/${escalationId}/accept`, supervisor)).status).toBe(200);
+    expect((await api('POST', `/api/escalations/${escalationId}/hand-back`, supervisor)).status).toBe(200);
+    await eventually(async () => ((await api('GET', '/api/conversations/desk-2', ops)).json.handedOff === false ? true : undefined), 'the bot taking the conversation back');
+    const back = await say('desk-2', 'c-1004', 'How long does delivery to Tibet take?');
+    expect(back.json).toMatchObject({ handedOff: false, citations: ['kb-shipping-en'] });
+    await api('PUT', '/api/agents/me/status', supervisor, { status: 'offline' });
+  });
+
+  it('keeps the SLA timer and the task through a worker restart', async () => {
+    await api('PUT', '/api/agents/me/status', supervisor, { status: 'offline' });
+    await say('desk-3', 'c-1008', 'Can I talk to a real person please?');
+    const { escalationId } = await escalationOf('desk-3');
+    await eventually(async () => ((await detail(escalationId)).agentId === 'agent' ? true : undefined), 'assignment');
+
+    await system.worker.stop();
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    system.worker = await system.startWorker();
+
+    const breach = await eventually(async () => (await system.db.models.Alert.findOne({ escalationId, kind: 'first_response_breach' }).lean()) ?? undefined, 'the breach alert after the restart');
+    expect(breach.agentId).toBe('agent');
+    expect(await system.db.models.Alert.countDocuments({ escalationId, kind: 'first_response_warning' })).toBe(1);
+    const requeued = await detail(escalationId, supervisor);
+    expect(requeued, JSON.stringify({ status: requeued.status, agentId: requeued.agentId, timeline: requeued.timeline })).toMatchObject({ status: 'queued', priority: 'high', breaches: ['first_response'] });
+
+    await api('PUT', '/api/agents/me/status', supervisor, { status: 'online' });
+    await eventually(async () => ((await detail(escalationId, supervisor)).agentId === 'supervisor' ? true : undefined), 'reassignment to the supervisor');
+    expect((await api('POST', `/api/escalations/${escalationId}/accept`, supervisor)).status).toBe(200);
+  });
+});
