@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseBusinessHours } from './escalation/business-hours';
+import { parseQuietHours, parseRateLimits } from './channels/outbox-policy';
+import type { ChannelSettings } from './channels/settings';
 
 const DEMO_JWT_SECRET = 'loopdesk-embedded-demo-secret-change-me-0000';
 
@@ -62,6 +64,72 @@ const environmentSchema = z.object({
   OPENAI_BASE_URL: z.url('a URL such as https://api.openai.com/v1').optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT: durationMs.default(parseDuration('8s')),
+  SMTP_INBOUND_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  SMTP_INBOUND_ENABLED: booleanFlag.default(true),
+  SMTP_RELAY_HOST: z.string().min(1).optional(),
+  SMTP_RELAY_PORT: z.coerce.number().int().min(1).max(65535).default(25),
+  SMTP_RELAY_SECURE: booleanFlag.default(false),
+  SMTP_RELAY_USER: z.string().min(1).optional(),
+  SMTP_RELAY_PASSWORD: z.string().optional(),
+  EMAIL_FROM: z.string().min(3).default('Loopdesk <support@loopdesk.local>'),
+  SMS_GATEWAY_URL: z.url('a URL such as https://sms.example.com/v1').optional(),
+  SMS_API_KEY: z.string().min(1).optional(),
+  SMS_SIGNING_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  APP_WEBHOOK_URL: z.url('a URL such as https://app.example.com/loopdesk/messages').optional(),
+  APP_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  PHONE_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WECHAT_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters or digits, as set in the Official Account console').optional(),
+  WECHAT_APP_ID: z.string().min(1).optional(),
+  WECHAT_APP_SECRET: z.string().min(1).optional(),
+  WECHAT_API_BASE: z.url('a URL such as https://api.weixin.qq.com').default('https://api.weixin.qq.com'),
+  WECHAT_ACCOUNT_ID: z.string().min(1).default('gh_loopdesk'),
+  OUTBOX_POLL_INTERVAL: durationMs.default(parseDuration('2s')),
+  OUTBOX_RATE_LIMITS: z
+    .string()
+    .default('sms:20/s,email:10/s,wechat:50/s,app:50/s')
+    .refine((spec) => {
+      try {
+        parseRateLimits(spec);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'comma-separated "<channel>:<count>/<window>", e.g. "sms:20/s,email:10/s"'),
+  QUIET_HOURS: z
+    .string()
+    .default('21:00-08:00 +08:00')
+    .refine((spec) => {
+      try {
+        parseQuietHours(spec);
+        return true;
+      } catch {
+        return false;
+      }
+    }, '"off" or e.g. "21:00-08:00 +08:00"'),
+  REFUND_APPROVAL_THRESHOLD: z.coerce.number().min(0).default(2000),
+  REFUND_APPROVAL_WAIT: durationMs.default(parseDuration('24h')),
+  GOODWILL_APPROVAL_THRESHOLD: z.coerce.number().min(0).default(200),
+  CASE_PICKUP_REMINDERS: z
+    .string()
+    .default('3d,7d')
+    .refine((list) => list.split(',').every((d) => /^\d+(ms|s|m|h|d)$/.test(d.trim())), 'durations such as 3d,7d'),
+  CASE_PICKUP_DEADLINE: durationMs.default(parseDuration('14d')),
+  CASE_CSAT_WAIT: durationMs.default(parseDuration('3d')),
+  COMPLAINT_ACK_SLA: durationMs.default(parseDuration('1h')),
+  COMPLAINT_TIERS: z
+    .string()
+    .default('24h,72h')
+    .refine((list) => list.split(',').every((d) => /^\d+(ms|s|m|h|d)$/.test(d.trim())), 'durations such as 24h,72h'),
+  OMS_BASE_URL: z.url('a URL such as https://oms.example.internal/api').optional(),
+  OMS_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WEBHOOK_TOLERANCE: durationMs.default(parseDuration('5m')),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).max(1_000).optional(),
 });
 
 export type AppConfig = ReturnType<typeof parseConfig>;
@@ -78,6 +146,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     ...(e.JWT_SECRET ? [] : ['JWT_SECRET: required in production (at least 32 characters)']),
     ...(e.PAYLOAD_KEYS ? [] : ['PAYLOAD_KEYS: required in production ("id:base64-of-32-bytes", comma-separated for rotation)']),
     ...(e.WIDGET_IDENTITY_SECRET ? [] : ['WIDGET_IDENTITY_SECRET: required in production (at least 32 characters)']),
+    ...(e.OMS_BASE_URL && !e.OMS_SECRET ? ['OMS_SECRET: required with OMS_BASE_URL'] : []),
   ];
   if (e.NODE_ENV === 'production' && missingInProduction.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${missingInProduction.map((line) => `  ${line}`).join('\n')}`);
@@ -117,7 +186,63 @@ export function parseConfig(env: Record<string, string | undefined>) {
     logLevel: e.LOG_LEVEL,
     /** An OpenAI-compatible chat endpoint for answers; without an API key the embedded answerer serves alone. */
     llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, timeoutMs: e.LLM_TIMEOUT },
+    channels: channelSettings(e),
+    /** Return and complaint cases: approval thresholds (¥), timers, and the order system they talk to. */
+    cases: {
+      refundApprovalThreshold: e.REFUND_APPROVAL_THRESHOLD,
+      approvalWaitMs: e.REFUND_APPROVAL_WAIT,
+      goodwillApprovalThreshold: e.GOODWILL_APPROVAL_THRESHOLD,
+      pickupReminderMs: e.CASE_PICKUP_REMINDERS.split(',').map((d) => parseDuration(d.trim())),
+      pickupDeadlineMs: e.CASE_PICKUP_DEADLINE,
+      csatWaitMs: e.CASE_CSAT_WAIT,
+      complaintAckMs: e.COMPLAINT_ACK_SLA,
+      complaintTierMs: e.COMPLAINT_TIERS.split(',').map((d) => parseDuration(d.trim())),
+    },
+    /** The embedded order system unless OMS_BASE_URL names a real OMS/payment gateway. */
+    oms: { baseUrl: e.OMS_BASE_URL, secret: e.OMS_SECRET },
+    /** Carrier and warehouse webhooks are signed with this (HMAC-SHA256); unset = a demo secret, and in production the webhooks stay shut. */
+    webhooks: { secret: e.WEBHOOK_SECRET ?? (e.NODE_ENV === 'production' ? undefined : `${DEMO_JWT_SECRET}-webhooks`), toleranceMs: e.WEBHOOK_TOLERANCE },
+    /** Worker tuning: how many workflows stay cached (not replayed) and how much runs at once; unset ones keep the SDK's defaults. */
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      workflowTaskPollers: e.WORKER_WORKFLOW_TASK_POLLERS,
+    },
   };
+}
+
+/** Inbound webhook secrets fall back to demo values outside production, like the other secrets. */
+function channelSettings(e: z.output<typeof environmentSchema>): ChannelSettings {
+  const demo = (name: string) => (e.NODE_ENV === 'production' ? undefined : `${DEMO_JWT_SECRET}-${name}`);
+  return {
+    sms: { ...(e.SMS_GATEWAY_URL ? { gatewayUrl: e.SMS_GATEWAY_URL } : {}), ...(e.SMS_API_KEY ? { apiKey: e.SMS_API_KEY } : {}), ...optional('signingSecret', e.SMS_SIGNING_SECRET ?? demo('sms')) },
+    app: { ...(e.APP_WEBHOOK_URL ? { webhookUrl: e.APP_WEBHOOK_URL } : {}), ...optional('secret', e.APP_WEBHOOK_SECRET ?? demo('app')) },
+    phone: optional('secret', e.PHONE_WEBHOOK_SECRET ?? demo('phone')),
+    email: {
+      inbound: { host: e.SMTP_INBOUND_HOST, port: e.SMTP_INBOUND_PORT, enabled: e.SMTP_INBOUND_ENABLED },
+      relay: { ...(e.SMTP_RELAY_HOST ? { host: e.SMTP_RELAY_HOST } : {}), port: e.SMTP_RELAY_PORT, secure: e.SMTP_RELAY_SECURE, ...(e.SMTP_RELAY_USER ? { user: e.SMTP_RELAY_USER } : {}), ...(e.SMTP_RELAY_PASSWORD ? { password: e.SMTP_RELAY_PASSWORD } : {}) },
+      from: e.EMAIL_FROM,
+    },
+    wechat: {
+      ...optional('token', e.WECHAT_TOKEN ?? (e.NODE_ENV === 'production' ? undefined : 'loopdeskdemo')),
+      ...(e.WECHAT_APP_ID ? { appId: e.WECHAT_APP_ID } : {}),
+      ...(e.WECHAT_APP_SECRET ? { appSecret: e.WECHAT_APP_SECRET } : {}),
+      apiBase: e.WECHAT_API_BASE,
+      accountId: e.WECHAT_ACCOUNT_ID,
+    },
+    outbox: {
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL,
+      rateLimits: parseRateLimits(e.OUTBOX_RATE_LIMITS),
+      ...optional('quietHours', parseQuietHours(e.QUIET_HOURS)),
+      passiveWindowMs: 5_000,
+    },
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { kickOutbox } from '../activities/channels/outbox';
 import { connectTemporalClient } from '../api/temporal';
 import { connectDatabase } from '../activities/db/models';
 import { payloadCodecFor } from '../activities/security/payload-codec';
@@ -49,15 +50,19 @@ export async function startWorker(
       taskQueue: config.temporal.taskQueue,
       ...(config.llm.apiKey ? { llm: { apiKey: config.llm.apiKey, model: config.llm.model, timeoutMs: config.llm.timeoutMs, ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}) } } : {}),
       log: opts.log,
+      channels: config.channels,
     }),
     workflowBundle: opts.workflowBundle,
     codec,
+    tuning: config.worker,
   });
   const done = worker.run().finally(async () => {
     await client.connection.close();
     await connection.close();
     await db.close();
   });
+  // The outbox dispatcher runs as long as the task queue has workers; starting it again is a no-op.
+  await kickOutbox(client, config.temporal.taskQueue, config.channels.outbox);
   opts.log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {
     done,

@@ -15,6 +15,27 @@ export interface LoopdeskWorkerOptions {
   identity?: string;
   /** Encrypts what the worker writes into workflow histories. */
   codec: PayloadCodec;
+  tuning?: WorkerTuning;
+}
+
+/** How much one worker holds and runs at once (WORKER_* variables); unset ones keep the SDK's defaults. */
+export interface WorkerTuning {
+  /** Workflows kept in memory between tasks; one outside the cache is replayed from its history. */
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTasks?: number;
+  maxConcurrentLocalActivities?: number;
+  maxConcurrentActivities?: number;
+  workflowTaskPollers?: number;
+}
+
+function workerTuningOptions(tuning: WorkerTuning = {}): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: tuning.maxCachedWorkflows ?? 1_000,
+    ...(tuning.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks } : {}),
+    ...(tuning.maxConcurrentLocalActivities ? { maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivities } : {}),
+    ...(tuning.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities } : {}),
+    ...(tuning.workflowTaskPollers ? { maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers } : {}),
+  };
 }
 
 /** Wiring only: the one task queue Loopdesk's workflows and activities run on. */
@@ -27,6 +48,6 @@ export function createLoopdeskWorker(opts: LoopdeskWorkerOptions): Promise<Worke
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     dataConverter: { payloadCodecs: [opts.codec] },
-    maxCachedWorkflows: 1_000,
+    ...workerTuningOptions(opts.tuning),
   });
 }
