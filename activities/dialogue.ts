@@ -3,6 +3,7 @@ import type { Channel } from '../domain/conversation';
 import type { CustomerSummary, Effect, EffectResult, OrderSummary } from '../domain/dialogue/types';
 import { analyze, type NluResult } from '../domain/nlu';
 import { maskForDisplay } from '../domain/pii';
+import type { CaseStarter } from './cases';
 import type { CatalogSource } from './catalog';
 import type { Models, OrderDoc } from './db/models';
 
@@ -37,8 +38,11 @@ async function insertOnce<T>(insert: () => Promise<unknown>, existing: () => Pro
   return row;
 }
 
-export function createDialogueActivities(deps: { models: Models; catalog: CatalogSource }) {
+export function createDialogueActivities(deps: { models: Models; catalog: CatalogSource; cases?: CaseStarter }) {
   const { models, catalog } = deps;
+
+  /** The customer's language for case messages; a conversation's own detection is not at hand here. */
+  const langOf = async (customerId: string) => (await models.Customer.findOne({ customerId }, { lang: 1 }).lean())?.lang ?? 'zh';
 
   async function orderSummary(order: OrderDoc): Promise<OrderSummary> {
     const products = new Map((await catalog.products()).map((p) => [p.sku, p]));
@@ -129,6 +133,18 @@ export function createDialogueActivities(deps: { models: Models; catalog: Catalo
         }),
       () => models.Case.findOne({ requestKey }).lean(),
     );
+    // The case workflow's id comes from the case id, so a retried effect starts nothing twice.
+    await deps.cases?.startReturn({
+      caseId: row.caseId,
+      customerId: ctx.customerId,
+      lang: await langOf(ctx.customerId),
+      channel: ctx.channel,
+      conversationId: ctx.conversationId,
+      request: effect.request,
+      orderId: effect.order.orderId,
+      reason: effect.reason,
+      details: effect.details,
+    });
     return { kind: 'record_return', requestId: row.caseId };
   }
 
@@ -149,6 +165,16 @@ export function createDialogueActivities(deps: { models: Models; catalog: Catalo
         }),
       () => models.Case.findOne({ requestKey }).lean(),
     );
+    await deps.cases?.startComplaint({
+      caseId: row.caseId,
+      customerId: ctx.customerId,
+      lang: await langOf(ctx.customerId),
+      channel: ctx.channel,
+      conversationId: ctx.conversationId,
+      details: effect.details,
+      severityHint: effect.severity,
+      ...(effect.orderId ? { orderId: effect.orderId } : {}),
+    });
     return { kind: 'open_complaint', caseId: row.caseId };
   }
 

@@ -5,6 +5,8 @@ import { createCatalogSource, createCoPurchaseSource } from './catalog';
 import { createConversationActivities } from './conversation';
 import type { Models } from './db/models';
 import { createDialogueActivities } from './dialogue';
+import { createCaseActivities, createCaseStarter } from './cases';
+import { orderSystemFor, type CaseDeps } from './oms';
 import { createEscalationActivities } from './escalation';
 import { createKnowledgeSource } from './knowledge';
 import { createLiveFeed } from './live';
@@ -17,6 +19,8 @@ export interface ActivityDeps {
   /** An OpenAI-compatible model; without one the embedded answerer serves. */
   llm?: LlmSettings;
   log?: Pick<Logger, 'warn'>;
+  /** Case timers and thresholds and the order system (embedded unless an OMS URL is configured). */
+  cases?: CaseDeps;
 }
 
 /** Every activity the workers register, built from real dependencies handed in by the caller. */
@@ -27,9 +31,11 @@ export function createActivities(deps: ActivityDeps) {
   const live = createLiveFeed(deps.models);
   const publish = (streams: string[], event: { type: string; data: Record<string, unknown> }, key: string) => live.publish(streams, event, key);
   const answerer = createAnswerer({ knowledge, catalog: () => catalog.products(), ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.log ? { log: deps.log } : {}) });
+  const caseStarter = createCaseStarter({ client: deps.client, taskQueue: deps.taskQueue, ...(deps.cases ? { settings: deps.cases.settings, indexed: deps.cases.indexed ?? true } : {}) });
   return {
     ...createConversationActivities({ models: deps.models, answerer, coPurchases: () => coPurchases.coPurchases(), publish }),
-    ...createDialogueActivities({ models: deps.models, catalog }),
+    ...createDialogueActivities({ models: deps.models, catalog, cases: caseStarter }),
+    ...createCaseActivities({ models: deps.models, oms: orderSystemFor(deps.models, deps.cases?.oms), publish }),
     ...createEscalationActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, publish }),
     async publishLive(input: { streams: string[]; event: { type: string; data: Record<string, unknown> }; idempotencyKey: string }): Promise<number> {
       return live.publish(input.streams, input.event, input.idempotencyKey);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { hashPassword } from '../api/auth';
 import { DEMO_AGENTS, DEMO_CUSTOMERS, DEMO_USERS, demoEvents, demoOrders } from '../domain/demo-data';
 import type { Models } from './db/models';
+import { seedOrderSystem } from './oms/embedded';
 
 const SEED_DIR = path.resolve(import.meta.dirname, '..', 'seed');
 
@@ -64,6 +65,7 @@ export async function seedDemoData(models: Models, opts: { demoPassword: string;
   };
   await upsertAll(models.Customer, DEMO_CUSTOMERS, 'customerId');
   await upsertAll(models.Order, orders, 'orderId');
+  await seedOrderSystem(models, orders);
   await upsertAll(models.BehaviourEvent, demoEvents(now, orders), 'eventId');
   await upsertAll(models.Agent, DEMO_AGENTS.map((a) => ({ ...a, skills: [...a.skills], status: 'offline' })), 'agentId');
   // The admin user goes last: its presence marks a completed seed.

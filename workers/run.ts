@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { caseDepsFrom } from '../activities/oms';
 import { kickOutbox } from '../activities/channels/outbox';
 import { connectTemporalClient } from '../api/temporal';
 import { connectDatabase } from '../activities/db/models';
@@ -50,6 +51,7 @@ export async function startWorker(
       taskQueue: config.temporal.taskQueue,
       ...(config.llm.apiKey ? { llm: { apiKey: config.llm.apiKey, model: config.llm.model, timeoutMs: config.llm.timeoutMs, ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}) } } : {}),
       log: opts.log,
+      cases: caseDepsFrom(config),
       channels: config.channels,
     }),
     workflowBundle: opts.workflowBundle,

@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -33,6 +34,8 @@ export interface EscalationInput {
   /** "24x7" or e.g. "mon-fri 09:00-18:00 +08:00". */
   businessHours: string;
   csatWaitMs: number;
+  /** Set when a return or complaint case asked for this work: there is no conversation to relay to, and the case collects the rating. */
+  caseId?: string;
 }
 
 export interface AgentAction {
@@ -58,6 +61,9 @@ const desk = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
+/** Marks the change that lets cases (which have no conversation) use the desk. */
+export const CASE_ESCALATIONS_PATCH = 'case-escalations';
+
 /** Validators refuse an action with a reason the agent can read; nothing is recorded. */
 function refuseIf(problem: string | undefined): void {
   if (problem) throw ApplicationFailure.create({ type: 'InvalidEscalationAction', message: problem, nonRetryable: true });
@@ -72,6 +78,8 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
   const calendar = parseBusinessHours(input.businessHours);
   const state = new EscalationState(input, Date.now());
   const conversation = getExternalWorkflowHandle(conversationWorkflowId(input.conversationId));
+  // Case work has no conversation workflow to tell; histories from before cases replay unchanged.
+  const relaysToConversation = !(input.caseId && patched(CASE_ESCALATIONS_PATCH));
   let version = 0;
   const changed = () => (version += 1);
 
@@ -97,7 +105,7 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       state.accept(agentId, Date.now());
       changed();
       await persist();
-      await conversation.signal(agentJoinedSignal, { escalationId: input.escalationId, agentId });
+      if (relaysToConversation) await conversation.signal(agentJoinedSignal, { escalationId: input.escalationId, agentId });
       return state.view(Date.now(), calendar);
     },
     { validator: ({ agentId }: AgentAction) => refuseIf(state.problemWithAccept(agentId)) },
@@ -107,7 +115,7 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     async (reply) => {
       state.reply(reply.agentId, reply.awaitCustomer ?? false, Date.now(), calendar);
       changed();
-      await conversation.signal(agentMessageSignal, { escalationId: input.escalationId, messageId: reply.messageId, agentId: reply.agentId, agentName: reply.agentName, text: reply.text });
+      if (relaysToConversation) await conversation.signal(agentMessageSignal, { escalationId: input.escalationId, messageId: reply.messageId, agentId: reply.agentId, agentName: reply.agentName, text: reply.text });
       await persist();
       return state.view(Date.now(), calendar);
     },
@@ -182,9 +190,9 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
 
   await CancellationScope.nonCancellable(async () => {
     await release();
-    await conversation.signal(escalationEndedSignal, { escalationId: input.escalationId, outcome: state.status === 'resolved' ? 'resolved' : 'handed_back', askForRating: state.status === 'resolved' });
+    if (relaysToConversation) await conversation.signal(escalationEndedSignal, { escalationId: input.escalationId, outcome: state.status === 'resolved' ? 'resolved' : 'handed_back', askForRating: state.status === 'resolved' });
   });
-  if (state.status === 'resolved') {
+  if (state.status === 'resolved' && relaysToConversation) {
     await condition(() => state.csat !== undefined, input.csatWaitMs);
     await persist();
   }

@@ -1,3 +1,5 @@
 export { agentRouterWorkflow } from './agent-router';
 export { conversationWorkflow } from './conversation';
 export { escalationWorkflow } from './escalation';
+export { complaintCaseWorkflow } from './complaint-case';
+export { returnCaseWorkflow } from './return-case';

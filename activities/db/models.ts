@@ -1,4 +1,5 @@
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
 /**
  * Loopdesk's business data. Every collection stays inside what both MongoDB and FerretDB v1 support
@@ -204,9 +205,20 @@ const caseSchema = new Schema(
     reason: { type: String },
     severity: { type: String },
     details: { type: String, default: '' },
+    /** Kept by the case workflows: where the case stands, its facts and its timeline. */
+    channel: { type: String },
+    priority: { type: String },
+    rmaId: { type: String, index: true },
+    returnTrackingNumber: { type: String },
+    closureReason: { type: String },
+    closedAt: { type: Date },
+    csatScore: { type: Number },
+    view: { type: Schema.Types.Mixed },
+    timeline: { type: [Schema.Types.Mixed], default: [] },
   },
   { timestamps: true },
 );
+caseSchema.index({ type: 1, status: 1, createdAt: -1 });
 
 /** Read model of hand-offs from the bot to people. */
 const escalationSchema = new Schema(
@@ -324,6 +336,12 @@ export function createModels(connection: mongoose.Connection) {
     LiveEvent: connection.model('LiveEvent', liveEventSchema, 'live_events') as Model<LiveEventDoc>,
     Agent: connection.model('Agent', agentSchema, 'agents') as Model<AgentDoc>,
     Alert: connection.model('Alert', alertSchema, 'alerts') as Model<AlertDoc>,
+    Shipment: connection.model('Shipment', shipmentSchema, 'shipments') as Model<ShipmentDoc>,
+    Payment: connection.model('Payment', paymentSchema, 'payments') as Model<PaymentDoc>,
+    Refund: connection.model('Refund', refundSchema, 'refunds') as Model<RefundDoc>,
+    CaseTask: connection.model('CaseTask', caseTaskSchema, 'case_tasks') as Model<CaseTaskDoc>,
+    GoodwillCoupon: connection.model('GoodwillCoupon', goodwillCouponSchema, 'goodwill_coupons') as Model<GoodwillCouponDoc>,
+    WebhookEvent: connection.model('WebhookEvent', webhookEventSchema, 'webhook_events') as Model<WebhookEventDoc>,
   };
 }
 

@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { assessComplaint, type ComplaintAssessment } from '../domain/cases/complaint';
+import { renderCaseMessage, type CaseMessage } from '../domain/cases/messages';
+import { recipientFor } from '../domain/cases/recipient';
+import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseSettings, type CaseView, type ComplaintCaseInput, type ReturnCaseInput } from '../domain/cases/types';
+import type { Channel } from '../domain/conversation';
+import { returnEligibility } from '../domain/dialogue/returns-policy';
+import type { HandoffPacket } from '../domain/dialogue/types';
+import type { Lang } from '../domain/language';
+import { analyze } from '../domain/nlu';
+import { OmsRefusal, type OrderSystem, type RefundResult, type ReturnLabel, type ShipmentResult } from '../domain/oms/types';
+import { CaseTypeKey, CustomerIdKey, StatusKey } from '../domain/search-attributes';
+import { complaintCaseWorkflow } from '../workflows/complaint-case';
+import { returnCaseWorkflow } from '../workflows/return-case';
+import type { Models } from './db/models';
+
+const DUPLICATE_KEY = 11000;
+const DAY_MS = 86_400_000;
+const REPEAT_WINDOW_MS = 30 * DAY_MS;
+const COUPON_VALID_MS = 90 * DAY_MS;
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function isDuplicateKey(error: unknown): boolean {
+  return Boolean(error && typeof error === 'object' && 'code' in error && error.code === DUPLICATE_KEY);
+}
+
+async function insertOnce<T>(insert: () => Promise<unknown>, existing: () => Promise<T | null>): Promise<T> {
+  try {
+    await insert();
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+  const row = await existing();
+  if (!row) throw new Error('a row inserted under a unique key could not be read back');
+  return row;
+}
+
+/** The order system's "no" becomes a non-retryable failure the workflow compensates for. */
+async function refusalsAsFailures<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof OmsRefusal) throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
+    throw error;
+  }
+}
+
+export type DeskTaskKind = 'complaint' | 'finance';
+
+export interface CaseActivityDeps {
+  models: Models;
+  oms: OrderSystem;
+  publish: (streams: string[], event: { type: string; data: Record<string, unknown> }, key: string) => Promise<unknown>;
+}
+
+/** Everything a case workflow does to the world; each write keyed by the case so a retry repeats nothing. */
+export function createCaseActivities(deps: CaseActivityDeps) {
+  const { models, oms } = deps;
+
+  return {
+    async checkReturnEligibility(input: { orderId: string; customerId: string; reason: 'fault' | 'no_reason' }): Promise<{ eligible: boolean; why?: string; amount: number; items: Array<{ sku: string; quantity: number }> }> {
+      const order = await oms.getOrder(input.orderId);
+      const owned = order && (await models.Order.exists({ orderId: input.orderId, customerId: input.customerId })) !== null;
+      // With an external OMS the local orders collection may not hold the order: its answer is enough.
+      const known = order && (owned || !(await models.Order.exists({ orderId: input.orderId })));
+      if (!order || !known) return { eligible: false, why: 'order_not_found', amount: 0, items: [] };
+      const verdict = returnEligibility(order, input.reason, new Date());
+      const items = order.items.map((i) => ({ sku: i.sku, quantity: i.quantity }));
+      return verdict.eligible ? { eligible: true, amount: order.total, items } : { eligible: false, why: verdict.why, amount: order.total, items };
+    },
+
+    createReturnLabel: (input: { caseId: string; orderId: string; customerId: string }): Promise<ReturnLabel> =>
+      refusalsAsFailures(() => oms.createReturnLabel({ idempotencyKey: `return-label:${input.caseId}`, rmaId: input.caseId, orderId: input.orderId, customerId: input.customerId })),
+
+    /** Exactly once per case: the idempotency key is the case, whatever retries or restarts happen. */
+    issueRefund: (input: { caseId: string; orderId: string; amount: number; reason: string }): Promise<RefundResult> =>
+      refusalsAsFailures(() => oms.refund({ idempotencyKey: `refund:${input.caseId}`, orderId: input.orderId, amount: input.amount, reason: input.reason })),
+
+    shipReplacement: (input: { caseId: string; orderId: string; customerId: string; items: Array<{ sku: string; quantity: number }> }): Promise<ShipmentResult> =>
+      refusalsAsFailures(() => oms.shipReplacement({ idempotencyKey: `replacement:${input.caseId}`, orderId: input.orderId, customerId: input.customerId, items: input.items })),
+
+    /** Tells the customer through their channel, once per case and step (the outbox row's key). */
+    async notifyCustomer(input: { caseId: string; step: string; customerId: string; lang: Lang; channel?: Channel; conversationId?: string; message: CaseMessage }): Promise<{ queued: boolean; channel?: Channel }> {
+      const customer = await models.Customer.findOne({ customerId: input.customerId }).lean();
+      const recipient = customer ? recipientFor(customer, input.channel, input.conversationId) : input.conversationId && input.channel ? { channel: input.channel, to: input.conversationId } : undefined;
+      if (!recipient) return { queued: false };
+      const idempotencyKey = `case:${input.caseId}:${input.step}`;
+      await insertOnce(
+        () =>
+          models.Delivery.create({
+            idempotencyKey,
+            channel: recipient.channel,
+            customerId: input.customerId,
+            to: recipient.to,
+            text: renderCaseMessage(input.message, input.lang),
+            purpose: `case_${input.message.kind}`,
+            ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+          }),
+        () => models.Delivery.findOne({ idempotencyKey }, { _id: 1 }).lean(),
+      );
+      return { queued: true, channel: recipient.channel };
+    },
+
+    /** Mirrors the workflow's view into the `cases` read model that lists and the 360° panel read. */
+    async recordCase(view: CaseView): Promise<void> {
+      await models.Case.updateOne(
+        { caseId: view.caseId },
+        {
+          $set: {
+            type: view.type,
+            status: view.status,
+            customerId: view.customerId,
+            ...(view.orderId ? { orderId: view.orderId } : {}),
+            ...(view.channel ? { channel: view.channel } : {}),
+            ...(view.priority ? { priority: view.priority } : {}),
+            ...(view.severity ? { severity: view.severity } : {}),
+            ...(view.rmaId ? { rmaId: view.rmaId } : {}),
+            ...(view.returnTrackingNumber ? { returnTrackingNumber: view.returnTrackingNumber } : {}),
+            ...(view.closureReason ? { closureReason: view.closureReason } : {}),
+            ...(view.closedAt ? { closedAt: new Date(view.closedAt) } : {}),
+            ...(view.csat ? { csatScore: view.csat.score } : {}),
+            view,
+            timeline: view.timeline,
+          },
+          $setOnInsert: { requestKey: `workflow:${view.caseId}` },
+        },
+        { upsert: true },
+      );
+      const last = view.timeline.at(-1);
+      await deps.publish(
+        ['supervisors', 'cases'],
+        { type: 'case_updated', data: { caseId: view.caseId, type: view.type, status: view.status, customerId: view.customerId, event: last?.type ?? 'opened' } },
+        `case:${view.caseId}:${view.timeline.length}:${view.status}`,
+      );
+    },
+
+    async openApprovalTask(input: { caseId: string; kind: 'refund_approval' | 'goodwill_approval'; amount: number }): Promise<{ taskId: string }> {
+      const taskId = `${input.caseId}:${input.kind}`;
+      await insertOnce(() => models.CaseTask.create({ taskId, caseId: input.caseId, kind: input.kind, role: 'supervisor', amount: input.amount, status: 'open' }), () => models.CaseTask.findOne({ taskId }).lean());
+      await deps.publish(['supervisors'], { type: 'case_approval_needed', data: { ...input, taskId } }, `case-task:${taskId}:open`);
+      return { taskId };
+    },
+
+    /** Nobody answered in time: the task goes up a level and supervisors are alerted. */
+    async escalateApprovalTask(input: { taskId: string; caseId: string }): Promise<void> {
+      await models.CaseTask.updateOne({ taskId: input.taskId, status: 'open' }, { $set: { status: 'escalated', escalatedAt: new Date(), role: 'admin' } });
+      await deps.publish(['supervisors'], { type: 'alert', data: { kind: 'case_approval_overdue', caseId: input.caseId, taskId: input.taskId } }, `case-task:${input.taskId}:escalated`);
+    },
+
+    async closeApprovalTask(input: { taskId: string; decision: 'approve' | 'reject'; by: string; note?: string }): Promise<void> {
+      await models.CaseTask.updateOne(
+        { taskId: input.taskId },
+        { $set: { status: input.decision === 'approve' ? 'approved' : 'rejected', decidedBy: input.by, decidedAt: new Date(), ...(input.note ? { note: input.note } : {}) } },
+      );
+    },
+
+    async raiseCaseAlert(input: { caseId: string; kind: string; detail?: string }): Promise<void> {
+      await deps.publish(['supervisors'], { type: 'alert', data: { ...input } }, `case-alert:${input.caseId}:${input.kind}`);
+    },
+
+    /** Severity from what the complaint says and who says it: regulator mentions, VIP tier, repeat contact, anger. */
+    async assessComplaint(input: { caseId: string; customerId: string; details: string; severityHint?: 'normal' | 'high' }): Promise<ComplaintAssessment> {
+      const since = new Date(Date.now() - REPEAT_WINDOW_MS);
+      const [customer, cases, conversations] = await Promise.all([
+        models.Customer.findOne({ customerId: input.customerId }, { tier: 1 }).lean(),
+        models.Case.find({ customerId: input.customerId }, { caseId: 1, createdAt: 1 }).lean(),
+        models.Conversation.countDocuments({ customerId: input.customerId }),
+      ]);
+      const earlierCases = cases.filter((c) => c.caseId !== input.caseId && c.createdAt && c.createdAt >= since).length;
+      const nlu = analyze(input.details);
+      return assessComplaint({
+        details: input.details,
+        sentiment: nlu.sentiment,
+        ...(input.severityHint ? { severityHint: input.severityHint } : {}),
+        tier: customer?.tier ?? 'standard',
+        recentContacts: earlierCases + Math.max(0, conversations - 1),
+      });
+    },
+
+    /** The desk's read-model row for a case's escalation (complaint handling or a finance task), once per case and kind. */
+    async openDeskTask(input: { caseId: string; kind: DeskTaskKind; customerId: string; channel?: Channel; conversationId?: string; packet: HandoffPacket }): Promise<{ escalationId: string; conversationId: string; channel: Channel }> {
+      const requestKey = `case:${input.caseId}:${input.kind}`;
+      const conversationId = input.conversationId ?? `case-${input.caseId}`;
+      const channel = input.channel ?? 'web';
+      const row = await insertOnce(
+        () =>
+          models.Escalation.create({
+            escalationId: `ESC-${digest(requestKey).slice(0, 10).toUpperCase()}`,
+            requestKey,
+            conversationId,
+            customerId: input.customerId,
+            channel,
+            reason: input.kind === 'finance' ? 'case_finance' : 'case_complaint',
+            status: 'queued',
+            packet: input.packet,
+          }),
+        () => models.Escalation.findOne({ requestKey }).lean(),
+      );
+      return { escalationId: row.escalationId, conversationId, channel };
+    },
+
+    /** A goodwill coupon at most once per case: the unique caseId index holds even against a racing retry. */
+    async issueGoodwillCoupon(input: { caseId: string; customerId: string; amount: number }): Promise<{ code: string; amount: number }> {
+      const code = `GW-${digest(`goodwill:${input.caseId}`).slice(0, 10).toUpperCase()}`;
+      const row = await insertOnce(
+        () => models.GoodwillCoupon.create({ caseId: input.caseId, code, customerId: input.customerId, amount: input.amount, expiresAt: new Date(Date.now() + COUPON_VALID_MS) }),
+        () => models.GoodwillCoupon.findOne({ caseId: input.caseId }).lean(),
+      );
+      return { code: row.code, amount: row.amount };
+    },
+  };
+}
+
+export type CaseActivities = ReturnType<typeof createCaseActivities>;
+
+export type ReturnCaseRequest = Omit<ReturnCaseInput, 'settings'>;
+export type ComplaintCaseRequest = Omit<ComplaintCaseInput, 'settings'>;
+
+/**
+ * Starts case workflows, idempotently: the workflow id comes from the case id, so a second start
+ * (a retried activity, a repeated API call) finds the first. Shared by the conversation flows and the API.
+ */
+export function createCaseStarter(deps: { client: Client; taskQueue: string; settings?: CaseSettings; indexed?: boolean }) {
+  const settings = deps.settings ?? DEFAULT_CASE_SETTINGS;
+  const indexed = deps.indexed ?? true;
+  const searchAttributes = (type: string, customerId: string, status: string) =>
+    indexed
+      ? {
+          typedSearchAttributes: [
+            { key: CaseTypeKey, value: type },
+            { key: CustomerIdKey, value: customerId },
+            { key: StatusKey, value: status },
+          ],
+        }
+      : {};
+
+  async function startOnce(start: () => Promise<unknown>): Promise<void> {
+    try {
+      await start();
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  return {
+    startReturn: (request: ReturnCaseRequest) =>
+      startOnce(() =>
+        deps.client.workflow.start(returnCaseWorkflow, {
+          workflowId: caseWorkflowId(request.caseId),
+          taskQueue: deps.taskQueue,
+          args: [{ ...request, settings }],
+          ...searchAttributes(request.request, request.customerId, 'checking'),
+        }),
+      ),
+    startComplaint: (request: ComplaintCaseRequest) =>
+      startOnce(() =>
+        deps.client.workflow.start(complaintCaseWorkflow, {
+          workflowId: caseWorkflowId(request.caseId),
+          taskQueue: deps.taskQueue,
+          args: [{ ...request, settings }],
+          ...searchAttributes('complaint', request.customerId, 'acknowledging'),
+        }),
+      ),
+  };
+}
+
+export type CaseStarter = ReturnType<typeof createCaseStarter>;

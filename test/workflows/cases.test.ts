@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { connectDatabase, type Database } from '../../activities/db/models';
+import { routerMessenger } from '../../activities/escalation';
+import { seedDemoData, seedReferenceData } from '../../activities/seed';
+import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseEvent, type CaseStatus, type CaseView } from '../../domain/cases/types';
+import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflows/case-common';
+import { complaintCaseWorkflow } from '../../workflows/complaint-case';
+import { acceptUpdate, resolveUpdate } from '../../workflows/escalation';
+import { returnCaseWorkflow } from '../../workflows/return-case';
+import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const settings = DEFAULT_CASE_SETTINGS;
+export const RETURN_HISTORY_FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'return-case-history.json');
+
+let env: TestWorkflowEnvironment;
+let db: Database;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `cases-wf-${randomUUID()}`;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } } });
+  db = await connectDatabase(isolatedMongoUri('cases-wf'));
+  await seedReferenceData(db.models);
+  await seedDemoData(db.models, { demoPassword: 'loopdesk-demo' });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ models: db.models, client: env.client, taskQueue, cases: { settings, oms: {}, indexed: false } }),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await db?.connection.dropDatabase();
+  await db?.close();
+  await env?.teardown();
+});
+
+let counter = 0;
+const newCaseId = (prefix: string) => `${prefix}-T${Date.now().toString(36).toUpperCase()}${(counter += 1)}`;
+
+function startReturn(opts: { orderId: string; customerId: string; request?: 'return' | 'exchange'; reason?: 'fault' | 'no_reason' }) {
+  const caseId = newCaseId('RMA');
+  return env.client.workflow.start(returnCaseWorkflow, {
+    workflowId: caseWorkflowId(caseId),
+    taskQueue,
+    args: [{ caseId, customerId: opts.customerId, lang: 'zh', channel: 'web', conversationId: `conv-${caseId}`, request: opts.request ?? 'return', orderId: opts.orderId, reason: opts.reason ?? 'no_reason', details: '不想要了', settings }],
+  });
+}
+
+/** Real time passes while activities write to the database; the test server skips only when everything waits on a timer. */
+async function until(handle: WorkflowHandle, what: (view: CaseView) => boolean, label: string): Promise<CaseView> {
+  for (let i = 0; i < 200; i += 1) {
+    const view = await handle.query(caseViewQuery);
+    if (what(view)) return view;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`case never reached: ${label}; last ${JSON.stringify((await handle.query(caseViewQuery)).status)}`);
+}
+const atStatus = (handle: WorkflowHandle, status: CaseStatus) => until(handle, (v) => v.status === status, status);
+
+type EventInput = CaseEvent extends infer E ? (E extends CaseEvent ? Omit<E, 'eventId'> & { eventId?: string } : never) : never;
+const send = (handle: WorkflowHandle, event: EventInput) => handle.signal(caseEventSignal, { eventId: randomUUID(), ...event });
+const deliveriesOf = async (caseId: string) => (await db.models.Delivery.find({ idempotencyKey: new RegExp(`^case:${caseId}:`) }, { idempotencyKey: 1, text: 1, channel: 1, to: 1 }).lean()).map((d) => ({ ...d, step: d.idempotencyKey.split(':')[2] }));
+
+async function returnItem(handle: WorkflowHandle): Promise<void> {
+  await send(handle, { type: 'carrier', status: 'picked_up' });
+  await atStatus(handle, 'in_transit');
+  await send(handle, { type: 'warehouse', status: 'received' });
+  await atStatus(handle, 'inspecting');
+  await send(handle, { type: 'warehouse', status: 'inspected', passed: true });
+}
+
+describe('return case workflow', () => {
+  it('labels, reminds on day 3 and day 7, then refunds once after pickup and inspection, and asks for a rating', async () => {
+    const handle = await startReturn({ orderId: 'LD20261007', customerId: 'c-1006' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    const labelled = await atStatus(handle, 'awaiting_pickup');
+    expect(labelled.rmaId).toBe(caseId);
+
+    await env.sleep(8 * DAY);
+    await until(handle, (v) => v.timeline.filter((t) => t.type === 'pickup_reminder').length === 2, 'two reminders');
+
+    const pickup = { type: 'carrier' as const, status: 'picked_up' as const, eventId: `scan-${caseId}` };
+    await send(handle, pickup);
+    await send(handle, pickup);
+    await atStatus(handle, 'in_transit');
+    await send(handle, { type: 'warehouse', status: 'received' });
+    await atStatus(handle, 'inspecting');
+    await send(handle, { type: 'warehouse', status: 'inspected', passed: true });
+    const rating = await atStatus(handle, 'awaiting_csat');
+    expect(rating.refund).toMatchObject({ status: 'succeeded', idempotencyKey: `refund:${caseId}` });
+    await send(handle, { type: 'csat', score: 5 });
+    const done = await handle.result();
+
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'refunded', csat: { score: 5 } });
+    expect(done.timeline.filter((t) => t.type === 'carrier_picked_up')).toHaveLength(1);
+    const order = await db.models.Order.findOne({ orderId: 'LD20261007' }).lean();
+    const refunds = await db.models.Refund.find({ orderId: 'LD20261007' }).lean();
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]!.amount).toBe(order!.total);
+    const steps = (await deliveriesOf(caseId)).map((d) => d.step);
+    expect(steps).toEqual(expect.arrayContaining(['return-label', 'pickup-reminder-1', 'pickup-reminder-2', 'picked-up', 'received', 'refund-issued', 'csat']));
+    const label = (await deliveriesOf(caseId)).find((d) => d.step === 'return-label')!;
+    expect(label).toMatchObject({ channel: 'web', to: `conv-${caseId}` });
+    expect(label.text).toContain('华志路 88 号');
+    const row = await db.models.Case.findOne({ caseId }).lean();
+    expect(row).toMatchObject({ status: 'closed', closureReason: 'refunded', type: 'return' });
+
+    if (process.env.LOOPDESK_RECORD_HISTORIES === '1') {
+      const history = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(await handle.fetchHistory()), { longs: String, enums: String, bytes: String });
+      await writeFile(RETURN_HISTORY_FIXTURE, `${JSON.stringify(history, null, 1)}\n`);
+    }
+  });
+
+  it('cancels itself on day 14 when the parcel is never handed to the carrier', async () => {
+    const handle = await startReturn({ orderId: 'LD20261007', customerId: 'c-1006', reason: 'fault' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await env.sleep(15 * DAY);
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'cancelled', closureReason: 'pickup_timeout' });
+    expect(done.timeline.filter((t) => t.type === 'pickup_reminder')).toHaveLength(2);
+    expect((await deliveriesOf(caseId)).map((d) => d.step)).toContain('pickup-timeout');
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
+  });
+
+  it('refuses an ineligible return and tells the customer why', async () => {
+    const handle = await startReturn({ orderId: 'LD20261012', customerId: 'c-1012' });
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'ineligible' });
+    const told = await deliveriesOf(handle.workflowId.replace(/^case-/, ''));
+    expect(told.map((d) => d.step)).toEqual(['ineligible']);
+    expect(told[0]!.text).toContain('已超过退换期限');
+  });
+
+  it('holds a refund above the threshold for a supervisor, escalates when nobody answers, and pays once approved', async () => {
+    const handle = await startReturn({ orderId: 'LD20261001', customerId: 'c-1001' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await returnItem(handle);
+    const waiting = await atStatus(handle, 'awaiting_approval');
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'open', kind: 'refund_approval', amount: 3078 });
+
+    await env.sleep(settings.approvalWaitMs + HOUR);
+    await until(handle, (v) => v.timeline.some((t) => t.type === 'approval_escalated'), 'approval escalated');
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'escalated' });
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
+
+    await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
+    await atStatus(handle, 'awaiting_csat');
+    await env.sleep(settings.csatWaitMs + HOUR);
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'refunded', refund: { amount: 3078 } });
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'approved', decidedBy: 'supervisor' });
+    expect(await db.models.Refund.countDocuments({ orderId: 'LD20261001' })).toBe(1);
+  });
+
+  it('refunds instead when the replacement is out of stock', async () => {
+    await db.models.Product.updateOne({ sku: 'AC-EARBUD-2' }, { $set: { stock: 0 } });
+    const handle = await startReturn({ orderId: 'LD20261006', customerId: 'c-1005', request: 'exchange', reason: 'fault' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await returnItem(handle);
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 4 });
+    const done = await handle.result();
+    expect(done).toMatchObject({ type: 'exchange', status: 'closed', closureReason: 'refunded' });
+    expect(done.timeline.find((t) => t.type === 'compensation')?.detail).toMatch(/out of stock/);
+    expect(done.replacementShipmentId).toBeUndefined();
+    expect(await db.models.Shipment.countDocuments({ idempotencyKey: `replacement:${caseId}` })).toBe(0);
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(1);
+    expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['replacement-unavailable', 'refund-issued']));
+  });
+
+  it('hands a refund the gateway rejects to a finance agent, and closes when they settle it', async () => {
+    await db.models.Payment.updateOne({ orderId: 'LD20261003' }, { $set: { refundable: false } });
+    const handle = await startReturn({ orderId: 'LD20261003', customerId: 'c-1002', reason: 'fault' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await returnItem(handle);
+    const waiting = await atStatus(handle, 'awaiting_finance');
+    expect(waiting.refund).toMatchObject({ status: 'rejected' });
+    const task = await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean();
+    expect(task).toMatchObject({ reason: 'case_finance' });
+
+    const supervisor = await db.models.Agent.findOneAndUpdate({ agentId: 'supervisor' }, { $set: { status: 'online' } }, { new: true }).lean();
+    await routerMessenger(env.client, taskQueue)({ kind: 'agentUpdated', agent: { agentId: 'supervisor', skills: supervisor!.skills, capacity: supervisor!.capacity, status: 'online' } });
+    const desk = env.client.workflow.getHandle(`escalation-${waiting.escalationId}`);
+    for (let i = 0; i < 100 && (await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean())?.status !== 'assigned'; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect((await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean())?.queue).toBe('finance');
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'supervisor' }] });
+    await desk.executeUpdate(resolveUpdate, { args: [{ agentId: 'supervisor', note: 'refunded by bank transfer' }] });
+
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 3 });
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'finance_settled' });
+    expect(done.timeline.find((t) => t.type === 'finance_settled')).toMatchObject({ by: 'supervisor', detail: 'refunded by bank transfer' });
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
+    expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['refund-delayed', 'finance-settled']));
+    await db.models.Agent.updateOne({ agentId: 'supervisor' }, { $set: { status: 'offline' } });
+  });
+
+  it('can be cancelled with a reason while waiting for pickup, but not once it has ended', async () => {
+    const handle = await startReturn({ orderId: 'LD20261007', customerId: 'c-1006' });
+    await atStatus(handle, 'awaiting_pickup');
+    const cancelled = await handle.executeUpdate(cancelCaseUpdate, { args: [{ reason: 'customer changed their mind', by: 'ops' }] });
+    expect(cancelled).toMatchObject({ status: 'cancelled', closureReason: 'cancelled' });
+    await expect(handle.executeUpdate(cancelCaseUpdate, { args: [{ reason: 'again', by: 'ops' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((await handle.result()).status).toBe('cancelled');
+  });
+});
+
+describe('complaint case workflow', () => {
+  it('acknowledges, rates a 12315 mention from a VIP critical, escalates at 24 h and 72 h, and resolves with an approved coupon issued once', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1003', lang: 'en', channel: 'email', details: 'The phone arrived broken and nobody answers. I will report you to 12315.', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    expect(assigned).toMatchObject({ severity: 'critical', priority: 'high', tier: 1 });
+    expect(assigned.timeline.find((t) => t.type === 'acknowledged')?.detail).toBe('within SLA');
+    expect(await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean()).toMatchObject({ reason: 'case_complaint', queue: 'complaints', priority: 'high' });
+
+    await env.sleep(25 * HOUR);
+    await until(handle, (v) => v.tier === 2, 'tier 2');
+    await env.sleep(48 * HOUR);
+    const tier3 = await until(handle, (v) => v.tier === 3, 'tier 3');
+    expect(tier3.timeline.filter((t) => t.type === 'tier_escalated')).toHaveLength(2);
+    expect(await db.models.LiveEvent.countDocuments({ idempotencyKey: new RegExp(`^case-alert:${caseId}:complaint_tier_`) })).toBe(2);
+
+    await send(handle, { type: 'resolve', by: 'supervisor', resolution: 'Replacement phone sent and apology made', goodwillAmount: 300 });
+    await atStatus(handle, 'awaiting_approval');
+    await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 4, comment: 'fine in the end' });
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved', csat: { score: 4 } });
+    const coupons = await db.models.GoodwillCoupon.find({ caseId }).lean();
+    expect(coupons).toHaveLength(1);
+    expect(coupons[0]).toMatchObject({ amount: 300, code: done.couponCode });
+    const told = await deliveriesOf(caseId);
+    expect(told.map((d) => d.step)).toEqual(expect.arrayContaining(['acknowledged', 'tier-2', 'tier-3', 'resolved', 'csat']));
+    expect(told.find((d) => d.step === 'resolved')).toMatchObject({ channel: 'email', to: 'emily.chen@example.com' });
+  });
+
+  it('closes as resolved by the agent when the desk resolves it first, with a small coupon needing no approval', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1004', lang: 'zh', channel: 'sms', details: '快递员态度不好', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    expect(assigned).toMatchObject({ severity: 'medium', priority: 'normal' });
+    const agent = await db.models.Agent.findOneAndUpdate({ agentId: 'agent' }, { $set: { status: 'online' } }, { new: true }).lean();
+    await routerMessenger(env.client, taskQueue)({ kind: 'agentUpdated', agent: { agentId: 'agent', skills: agent!.skills, capacity: agent!.capacity, status: 'online' } });
+    for (let i = 0; i < 100 && (await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean())?.status !== 'assigned'; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] });
+    await desk.executeUpdate(resolveUpdate, { args: [{ agentId: 'agent', note: '已向快递公司反馈并致歉' }] });
+    await atStatus(handle, 'awaiting_csat');
+    await env.sleep(settings.csatWaitMs + HOUR);
+    const done = await handle.result();
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved_by_agent' });
+    expect(done.timeline.find((t) => t.type === 'agent_resolved')).toMatchObject({ by: 'agent', detail: '已向快递公司反馈并致歉' });
+    expect(done.couponCode).toBeUndefined();
+    await db.models.Agent.updateOne({ agentId: 'agent' }, { $set: { status: 'offline' } });
+  });
+});

@@ -1,0 +1,128 @@
+import { CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CaseState } from '../domain/cases/case-state';
+import type { CaseView, ComplaintCaseInput } from '../domain/cases/types';
+import type { EscalationView } from '../domain/escalation/escalation-state';
+import { cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, refuseIf, retryStepUpdate } from './case-common';
+
+/**
+ * A complaint until someone resolves it: acknowledged within its SLA, given a severity and priority
+ * from what it says and who says it, assigned to the complaint queue through the desk, escalated a
+ * tier at each configured age (24 h, 72 h) while unresolved, resolved with an optional goodwill
+ * coupon (approved by a supervisor above the threshold), rated and closed with a reason.
+ */
+export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<CaseView> {
+  const { settings } = input;
+  const openedAt = Date.now();
+  const state = new CaseState({ caseId: input.caseId, type: 'complaint', customerId: input.customerId, orderId: input.orderId, conversationId: input.conversationId, channel: input.channel }, 'acknowledging', openedAt);
+  const kit = caseToolkit(state, input, settings);
+  const { persist, setStatus, notify, step } = kit;
+  const untilResolved = new CancellationScope();
+  let agentOutcome: EscalationView | undefined;
+
+  setHandler(caseEventSignal, (event) => void state.apply(event, Date.now()));
+  setHandler(caseViewQuery, () => state.view);
+  setHandler(
+    cancelCaseUpdate,
+    async ({ reason, by }) => {
+      state.requestCancel(reason, by, Date.now());
+      untilResolved.cancel();
+      await condition(() => !state.isOpen);
+      return state.view;
+    },
+    { validator: (_request: { reason: string; by: string }) => refuseIf(state.problemWithCancel()) },
+  );
+  setHandler(
+    retryStepUpdate,
+    ({ by }) => {
+      state.requestRetry(by, Date.now());
+      return state.view;
+    },
+    { validator: (_request: { by: string }) => refuseIf(state.problemWithRetry()) },
+  );
+
+  const resolved = () => state.resolution !== undefined || agentOutcome?.status === 'resolved';
+
+  await persist();
+  try {
+    await untilResolved.run(handle);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+  }
+  if (state.cancelled && state.isOpen) {
+    await CancellationScope.nonCancellable(async () => {
+      await notify('cancelled', { kind: 'cancelled', reason: state.cancelRequest!.reason });
+      state.close('withdrawn', Date.now(), 'cancelled');
+      setStatus('cancelled');
+      await persist();
+    });
+  } else if (state.isOpen) {
+    state.committed = true;
+    await resolve();
+  }
+  await condition(allHandlersFinished);
+  return state.view;
+
+  async function handle(): Promise<void> {
+    await step('acknowledge', () => notify('acknowledged', { kind: 'complaint_acknowledged', caseId: input.caseId }));
+    const lateBy = Date.now() - (openedAt + settings.complaintAckMs);
+    state.record('acknowledged', Date.now(), { detail: lateBy > 0 ? `SLA missed by ${Math.round(lateBy / 1_000)}s` : 'within SLA' });
+
+    const assessment = await step('assess', () =>
+      kit.records.assessComplaint({ caseId: input.caseId, customerId: input.customerId, details: input.details, ...(input.severityHint ? { severityHint: input.severityHint } : {}) }),
+    );
+    state.set('severity', assessment.severity);
+    state.set('priority', assessment.priority);
+    state.set('tier', 1);
+    state.record('assessed', Date.now(), { detail: `${assessment.severity}${assessment.reasons.length ? ` (${assessment.reasons.join(', ')})` : ''}` });
+
+    const task = await kit.startDeskTask('complaint', assessment.priority, `Complaint ${input.caseId} (${assessment.severity}): ${input.details.slice(0, 500)}`);
+    void task.result().then(
+      (view) => {
+        agentOutcome = view;
+        state.record(view.status === 'resolved' ? 'agent_resolved' : 'agent_handed_back', Date.now(), { ...(view.agentId ? { by: view.agentId } : {}), ...(view.resolutionNote ? { detail: view.resolutionNote } : {}) });
+      },
+      () => state.record('desk_task_failed', Date.now()),
+    );
+    setStatus('assigned');
+    await persist();
+
+    for (const [index, afterMs] of settings.complaintTierMs.entries()) {
+      if (await condition(resolved, Math.max(1, openedAt + afterMs - Date.now()))) return;
+      const tier = index + 2;
+      state.set('tier', tier);
+      state.set('priority', 'high');
+      state.record('tier_escalated', Date.now(), { detail: `tier ${tier} after ${Math.round(afterMs / 3_600_000)}h unresolved` });
+      await kit.records.raiseCaseAlert({ caseId: input.caseId, kind: `complaint_tier_${tier}`, detail: `unresolved after ${Math.round(afterMs / 3_600_000)}h` });
+      await notify(`tier-${tier}`, { kind: 'complaint_escalated', tier });
+      await persist();
+    }
+    await condition(resolved);
+  }
+
+  async function resolve(): Promise<void> {
+    setStatus('resolving');
+    await persist();
+    const proposal = state.resolution ?? { by: agentOutcome?.agentId ?? 'desk', resolution: agentOutcome?.resolutionNote ?? (input.lang === 'zh' ? '客服已处理完毕' : 'handled by our service team') };
+    let coupon: { code: string; amount: number } | undefined;
+    const amount = state.resolution?.goodwillAmount;
+    if (amount && amount > 0) {
+      const allowed = amount <= settings.goodwillApprovalThreshold || (await kit.approval('goodwill_approval', amount));
+      if (allowed) {
+        coupon = await step('goodwill_coupon', () => kit.records.issueGoodwillCoupon({ caseId: input.caseId, customerId: input.customerId, amount }));
+        state.set('couponCode', coupon.code);
+        state.record('goodwill_coupon_issued', Date.now(), { detail: `${coupon.code} ${coupon.amount}` });
+      } else {
+        state.record('goodwill_coupon_declined', Date.now());
+      }
+      setStatus('resolving');
+    }
+    await notify('resolved', { kind: 'complaint_resolved', resolution: proposal.resolution, ...(coupon ? { couponCode: coupon.code, couponAmount: coupon.amount } : {}) });
+    setStatus('awaiting_csat');
+    await notify('csat', { kind: 'csat_request', caseId: input.caseId });
+    await persist();
+    await condition(() => state.view.csat !== undefined, settings.csatWaitMs);
+    state.close(state.resolution ? 'resolved' : 'resolved_by_agent', Date.now());
+    setStatus('closed');
+    await persist();
+  }
+}
