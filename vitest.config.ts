@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'stack',
-          include: ['test/workflows/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/activities/**/*.test.ts'],
+          include: ['test/workflows/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/activities/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 240_000,

@@ -21,6 +21,8 @@ import { healthRoutes } from './routes/health';
 import { liveRoutes } from './routes/live';
 import { createConversationService } from './services/conversations';
 import { createDeskService } from './services/desk';
+import { CONTENT_SECURITY_POLICY, serveWebPages } from './web';
+import { demoShopRoutes } from './routes/demo-shop';
 
 const BODY_LIMIT = '64kb';
 /** A workflow history page can carry many payloads. */
@@ -50,7 +52,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', 'loopback');
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }));
   app.use('/api/auth/login', limiter(deps.config.rateLimits.loginPerMinute, 'login attempts'));
   app.use(['/api/widget', '/api/conversations'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
   app.use('/api/codec', codecCors(deps.config.temporal.uiOrigins));
@@ -83,6 +85,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   deskRoutes(table, { desk, models: deps.db.models, audit });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
+  if (deps.config.seedDemo && deps.config.env !== 'production') demoShopRoutes(table, { widgetIdentitySecret: deps.config.widgetIdentitySecret });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   });
 
   app.use(router);
+  serveWebPages(app);
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route ${req.method} ${req.path}. See GET /openapi.json for the routes.`)));
   app.use(errorHandler(deps.log));
   return { app, routes: [...table.routes, { method: 'get', path: '/openapi.json', access: { public: true } }] };

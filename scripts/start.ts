@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from '../domain/config';
 import { startWorker, type RunningWorker } from '../workers/run';
 import { ProvisionError, projectRoot } from './dev/provision';
 import { startStack, type RunningStack } from './dev/stack';
+import { ensureWebBuild } from './build-web';
 
 /**
  * Without PAYLOAD_KEYS the embedded default makes one key on the first start and keeps it beside
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
+  if (await ensureWebBuild({ quiet: true })) console.log('Built the web pages (web/dist).');
   console.log('Starting Loopdesk: Temporal and the database first (the first start also provisions them; later starts take seconds)…');
   stack = await startStack({
     dataDir,
@@ -70,6 +72,9 @@ async function main(): Promise<void> {
   console.log(`
 Loopdesk is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   API            ${api.url}   (health: ${api.url}/health, OpenAPI: ${api.url}/openapi.json)
+  Shop + chat    ${api.url}/shop
+  Workbench      ${api.url}/workbench   (agent or supervisor)
+  Supervisor     ${api.url}/supervisor
   Temporal       ${stack.temporalAddress}   (${stack.routes.temporal})
   Temporal UI    ${stack.temporalUiUrl ?? 'external Temporal: use its own UI'}
   Database       ${stack.mongoUri}   (${stack.routes.mongo})

@@ -1,0 +1,215 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startTestSystem, type TestSystem } from '../helpers/stack';
+import { ensurePagesBuilt, launchBrowser, openWindow, UI_TIMEOUT_MS } from './browser';
+
+/**
+ * The pages in a real browser against the real system: a customer chats in the shop's widget, an
+ * agent works the hand-off in the workbench, a supervisor watches and reassigns.
+ */
+
+let system: TestSystem;
+let browser: Browser;
+const windows: Array<{ close(): Promise<void> }> = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  await ensurePagesBuilt();
+  browser = await launchBrowser();
+  // The pages need no inbound e-mail, and its fixed port would clash with another test run on this machine.
+  system = await startTestSystem('web', { SMTP_INBOUND_ENABLED: 'false' });
+}, 240_000);
+
+afterAll(async () => {
+  for (const window of windows) await window.close().catch(() => undefined);
+  await browser?.close();
+  await system?.stop();
+});
+
+async function open(path: string, locale: 'zh-CN' | 'en-US'): Promise<Page> {
+  const window = await openWindow(browser, system.api.url, locale, problems);
+  windows.push(window.context);
+  await window.page.goto(path);
+  return window.page;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = UI_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The conversation the widget on this page talks in, as the widget keeps it. */
+async function widgetConversation(page: Page): Promise<string> {
+  const stored = await page.evaluate(() => sessionStorage.getItem('loopdesk.widget'));
+  return (JSON.parse(stored ?? '{}') as { session?: { conversationId: string } }).session?.conversationId ?? '';
+}
+
+async function escalationFor(conversationId: string): Promise<string> {
+  return eventually(async () => (await system.db.models.Escalation.findOne({ conversationId }).lean())?.escalationId, `an escalation for ${conversationId}`);
+}
+
+/** Sends one message from the widget and waits for the bot entries to grow. */
+async function ask(page: Page, label: string, send: string, text: string): Promise<void> {
+  const before = await page.locator('.msg-bot').count();
+  await page.getByLabel(label).fill(text);
+  await page.getByRole('button', { name: send, exact: true }).click();
+  await page.locator('.msg-bot').nth(before).waitFor();
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('the web pages', () => {
+  it('are served at their paths, while unknown paths keep the JSON 404', async () => {
+    for (const path of ['/', '/shop', '/workbench', '/supervisor']) {
+      const res = await fetch(`${system.api.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toContain('text/html');
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<div id="root">');
+    }
+    const unknown = await http(system.api.url, 'GET', '/no-such-page');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error?.code).toBe('not_found');
+    expect((await http(system.api.url, 'GET', '/api/shop')).status).toBe(404);
+  });
+
+  it('shows a readable error for a bad sign-in', async () => {
+    const page = await open('/workbench', 'en-US');
+    await signIn(page, 'agent', 'not-the-password');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Sign-in failed: Unknown username or wrong password.');
+    await expect(page.getByLabel('Username').isVisible()).resolves.toBe(true);
+  });
+
+  it('lets a customer chat in Chinese and English, with cited answers, and switch the language', async () => {
+    const page = await open('/shop', 'zh-CN');
+    await page.getByRole('heading', { name: 'Loopdesk 演示商店' }).waitFor();
+    await expect(page.locator('.product').count()).resolves.toBeGreaterThanOrEqual(10);
+    await expect(page.locator('.product').first().textContent()).resolves.toContain('星河 X5 手机 128GB');
+
+    await page.getByRole('button', { name: '在线客服' }).click();
+    await ask(page, '您的消息', '发送', '几天内可以无理由退货?');
+    const zhAnswer = page.locator('.msg-bot').nth(1);
+    await expect(zhAnswer.textContent()).resolves.toMatch(/7\s*天/);
+    await expect(zhAnswer.locator('.citations').textContent()).resolves.toContain('退换货政策');
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Loopdesk Demo Shop' }).waitFor();
+    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('en');
+    await ask(page, 'Your message', 'Send', 'How long does a refund take?');
+    const enAnswer = page.locator('.msg-bot').nth(2);
+    await expect(enAnswer.locator('.citations').textContent()).resolves.toContain('Refund times');
+    await expect(enAnswer.textContent()).resolves.toMatch(/business days/i);
+
+    // The switch is remembered: a reload keeps English, and the chat carries on where it was.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Loopdesk Demo Shop' }).waitFor();
+    await page.getByText('How long does a refund take?').waitFor();
+  });
+
+  it('hands a customer to an agent who sees it arrive live, accepts, replies into the widget and resolves; the customer rates it', async () => {
+    const agent = await open('/workbench', 'en-US');
+    await signIn(agent, 'agent', 'loopdesk-demo');
+    await agent.locator('label.seg-online').click();
+    await agent.locator('label.seg-online.checked').waitFor();
+    await agent.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+
+    const customer = await open('/shop', 'zh-CN');
+    await customer.getByLabel('当前顾客').selectOption('c-1002');
+    await customer.getByRole('button', { name: '在线客服' }).click();
+    await ask(customer, '您的消息', '发送', '我的订单LD20261003的净化器有异味');
+    await customer.getByLabel('您的消息').fill('转人工');
+    await customer.getByRole('button', { name: '发送', exact: true }).click();
+    await customer.getByText('已转人工').waitFor();
+
+    const conversationId = await widgetConversation(customer);
+    const escalationId = await escalationFor(conversationId);
+    const item = agent.getByRole('button', { name: new RegExp(escalationId) });
+    await item.waitFor();
+    await item.click();
+    await agent.getByRole('heading', { name: new RegExp(escalationId) }).waitFor();
+    const packet = agent.locator('section[aria-labelledby="packet-title"]');
+    await expect(packet.textContent()).resolves.toContain('requested');
+    const profile = agent.locator('section[aria-labelledby="c360-title"]');
+    await profile.getByText('LD20261003').waitFor();
+    // Masked for an agent: the phone shows only its ends.
+    await expect(profile.textContent()).resolves.toContain('139****9002');
+    await agent.locator('.transcript.staff').getByText('转人工').waitFor();
+    await expect(agent.locator('.sla-pair').first().textContent()).resolves.toMatch(/First response\s*\d+:\d\d/);
+
+    await agent.getByRole('button', { name: 'Accept', exact: true }).click();
+    await agent.getByRole('button', { name: 'Use suggestion' }).click();
+    const suggestion = await agent.getByLabel('Reply to the customer').inputValue();
+    expect(suggestion).toContain('李客服 Li');
+    await agent.getByLabel('Reply to the customer').fill('您好,我是李客服,马上为您处理净化器异味的问题。');
+    await agent.getByRole('button', { name: 'Reply', exact: true }).click();
+    await agent.getByText('Done: Reply').waitFor();
+
+    await customer.locator('.msg-agent').getByText('您好,我是李客服,马上为您处理净化器异味的问题。').waitFor();
+    await customer.getByText('人工客服正在为您服务。').waitFor();
+
+    await agent.getByLabel('Resolution note (optional)').fill('replacement arranged');
+    await agent.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await agent.getByText('This escalation has ended (resolved).').waitFor();
+
+    await customer.getByRole('button', { name: '打 5 分(满分5分)' }).click();
+    const rated = await eventually(async () => {
+      const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
+      return row?.csatScore ? row : undefined;
+    }, 'the rating');
+    expect(rated).toMatchObject({ status: 'resolved', csatScore: 5, resolutionNote: 'replacement arranged' });
+  });
+
+  it('lets the agent transfer to a queue, a supervisor see the agent and the alert and reassign, and the agent hand back to the bot', async () => {
+    const customer = await open('/shop', 'en-US');
+    await customer.getByRole('button', { name: 'Chat with us' }).click();
+    await customer.getByLabel('Your message').fill('I want to speak to a human');
+    await customer.getByRole('button', { name: 'Send', exact: true }).click();
+    const escalationId = await escalationFor(await eventually(async () => (await widgetConversation(customer)) || undefined, 'the widget session'));
+
+    const agent = await open('/workbench', 'en-US');
+    await signIn(agent, 'agent', 'loopdesk-demo');
+    const item = agent.getByRole('button', { name: new RegExp(escalationId) });
+    await item.click();
+    await agent.getByRole('button', { name: 'Accept', exact: true }).click();
+    await agent.getByLabel('Transfer to').selectOption('queue:finance');
+    await agent.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await agent.getByText('Done: Transfer').waitFor();
+    await eventually(async () => ((await system.db.models.Escalation.findOne({ escalationId }).lean())?.queue === 'finance' ? true : undefined), 'the transfer');
+
+    const supervisor = await open('/supervisor', 'en-US');
+    await signIn(supervisor, 'supervisor', 'loopdesk-demo');
+    const agentRow = supervisor.locator('section[aria-labelledby="agents-title"] tr', { hasText: '李客服 Li' });
+    await expect(agentRow.textContent()).resolves.toContain('Online');
+    await supervisor.locator('.alerts li', { hasText: escalationId }).first().waitFor();
+    const openRow = supervisor.locator('section[aria-labelledby="open-title"] tr', { hasText: escalationId });
+    await expect(openRow.textContent()).resolves.toContain('finance');
+    await supervisor.getByRole('heading', { name: 'Desk report (last 30 days)' }).waitFor();
+    await supervisor.locator('section[aria-labelledby="report-title"] tbody th', { hasText: 'general' }).waitFor();
+
+    await openRow.getByLabel(`Reassign ${escalationId} to`).selectOption('agent');
+    await openRow.getByRole('button', { name: 'Reassign' }).click();
+    await supervisor.getByText(`Done: Reassign ${escalationId}`).waitFor();
+
+    // Back with the agent, live: accept it again and give it back to the bot.
+    await agent.getByText('Assigned to you: accept it to start working.').waitFor();
+    await agent.getByRole('button', { name: 'Accept', exact: true }).click();
+    await agent.getByRole('button', { name: 'Hand back to bot' }).click();
+    await agent.getByText('This escalation has ended (handed_back).').waitFor();
+    const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
+    expect(row).toMatchObject({ status: 'handed_back', queue: 'finance', agentId: 'agent' });
+  });
+
+  it('raised no script errors and no Content-Security-Policy violations on any page', () => {
+    // Failed requests are expected (the bad sign-in's 401); script errors and blocked resources are not.
+    expect(problems.filter((p) => p.startsWith('page error') || /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+  });
+});

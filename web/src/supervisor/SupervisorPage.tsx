@@ -1,0 +1,333 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type DeskOverview, type DeskReport, type EscalationSummary } from '../api';
+import { useDocumentTitle, useI18n } from '../i18n';
+import { formatDuration, formatTime, useDebounced, useEventStream, useNow } from '../live';
+import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
+
+type Call = <T>(path: string, opts?: { method?: string; body?: unknown }) => Promise<T>;
+type GroupBy = DeskReport['groupBy'];
+
+const LIVE_EVENTS = ['escalation_updated', 'alert'] as const;
+const GROUPINGS: readonly GroupBy[] = ['queue', 'agent', 'day'];
+const REFRESH_MS = 30_000;
+
+export function SupervisorPage() {
+  const { t } = useI18n();
+  useDocumentTitle(`${t('sv.title')} · Loopdesk`);
+  const { session, expired, signIn, signOut, call } = useStaffSession();
+  if (!session) {
+    return (
+      <>
+        <StaffHeader title={t('sv.title')} />
+        <main className="centered">
+          <LoginForm onSignedIn={signIn} expired={expired} />
+        </main>
+      </>
+    );
+  }
+  if (!session.user.roles.some((role) => role === 'supervisor' || role === 'admin')) {
+    return (
+      <>
+        <StaffHeader title={t('sv.title')} user={session.user} onSignOut={() => signOut()} />
+        <main className="centered">
+          <p className="notice">{t('login.needsRole', { role: 'supervisor', user: session.user.username })}</p>
+        </main>
+      </>
+    );
+  }
+  return <Supervisor session={session} call={call} onSignOut={() => signOut()} />;
+}
+
+const percent = (value: number | null) => (value === null ? '—' : `${Math.round(value * 100)}%`);
+const duration = (ms: number | null) => (ms === null ? '—' : formatDuration(ms));
+
+function Supervisor({ session, call, onSignOut }: { session: StaffSession; call: Call; onSignOut: () => void }) {
+  const { t, lang } = useI18n();
+  const now = useNow();
+  const [overview, setOverview] = useState<DeskOverview>();
+  const [open, setOpen] = useState<EscalationSummary[]>([]);
+  const [groupBy, setGroupBy] = useState<GroupBy>('queue');
+  const [report, setReport] = useState<DeskReport>();
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+
+  const loadDesk = useCallback(async () => {
+    try {
+      const [desk, escalations] = await Promise.all([call<DeskOverview>('/api/desk/overview'), call<{ escalations: EscalationSummary[] }>('/api/escalations?limit=200')]);
+      setOverview(desk);
+      setOpen(escalations.escalations.filter((e) => OPEN_STATUSES.includes(e.status)));
+      setError(undefined);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }, [call]);
+
+  const loadReport = useCallback(async () => {
+    try {
+      setReport(await call<DeskReport>(`/api/reports/desk?groupBy=${groupBy}`));
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }, [call, groupBy]);
+
+  const refresh = useDebounced(() => {
+    void loadDesk();
+    void loadReport();
+  }, 300);
+  const stream = useEventStream(streamUrl('/api/agents/me/events', session.token), LIVE_EVENTS, refresh, refresh);
+
+  useEffect(() => {
+    void loadDesk();
+    const timer = setInterval(() => void loadDesk(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [loadDesk]);
+  useEffect(() => {
+    void loadReport();
+  }, [loadReport]);
+
+  async function reassign(escalationId: string, toAgent: string) {
+    setDone(undefined);
+    try {
+      await call(`/api/escalations/${escalationId}/reassign`, { method: 'POST', body: toAgent ? { toAgent } : {} });
+      setDone(t('wb.done', { action: `${t('sv.reassign')} ${escalationId}` }));
+      await loadDesk();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+
+  const agents = overview?.agents ?? [];
+  return (
+    <>
+      <StaffHeader title={t('sv.title')} user={session.user} onSignOut={onSignOut}>
+        <span className={`live-dot live-${stream}`} role="status">
+          {stream === 'open' ? t('common.live') : t('common.reconnecting')}
+        </span>
+        <button type="button" onClick={refresh}>
+          {t('common.refresh')}
+        </button>
+      </StaffHeader>
+      <div role="status">{done && <p className="ok banner">{done}</p>}</div>
+      {error && (
+        <p className="error banner" role="alert">
+          {t('common.error', { message: error })}
+        </p>
+      )}
+      {!overview ? (
+        <p className="muted centered">{t('common.loading')}</p>
+      ) : (
+        <main className="supervisor">
+          <section className="card" aria-labelledby="queues-title">
+            <h2 id="queues-title">{t('sv.queues')}</h2>
+            <ul className="queue-lengths">
+              {QUEUES.map((queue) => (
+                <li key={queue}>
+                  <span className="big">{overview.queues[queue] ?? 0}</span>
+                  <span>{queue}</span>
+                </li>
+              ))}
+            </ul>
+            <h3>{t('sv.waiting')}</h3>
+            {overview.waiting.length === 0 ? (
+              <p className="muted">{t('common.none')}</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('sv.escalation')}</th>
+                    <th scope="col">{t('sv.queue')}</th>
+                    <th scope="col">{t('sv.priority')}</th>
+                    <th scope="col">{t('sv.waitingFor')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {overview.waiting.map((task) => (
+                    <tr key={task.escalationId}>
+                      <td>
+                        <code>{task.escalationId}</code>
+                      </td>
+                      <td>{task.queue}</td>
+                      <td>{task.priority}</td>
+                      <td>{formatDuration(now - task.enqueuedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+
+          <section className="card" aria-labelledby="agents-title">
+            <h2 id="agents-title">{t('sv.agents')}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('sv.agent')}</th>
+                  <th scope="col">{t('sv.status')}</th>
+                  <th scope="col">{t('sv.load')}</th>
+                  <th scope="col">{t('sv.skills')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {agents.map((agent) => (
+                  <tr key={agent.agentId}>
+                    <td>{agent.displayName}</td>
+                    <td>
+                      <span className={`badge agent-${agent.status}`}>{t(`status.${agent.status}` as const)}</span>
+                    </td>
+                    <td>
+                      <meter min={0} max={agent.capacity} value={agent.load} aria-label={`${agent.displayName} ${t('sv.load')}`} /> {agent.load}/{agent.capacity}
+                    </td>
+                    <td>{agent.skills.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+
+          <section className="card wide" aria-labelledby="open-title">
+            <h2 id="open-title">{t('sv.open')}</h2>
+            {open.length === 0 ? (
+              <p className="muted">{t('common.none')}</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('sv.escalation')}</th>
+                    <th scope="col">{t('sv.queue')}</th>
+                    <th scope="col">{t('sv.priority')}</th>
+                    <th scope="col">{t('sv.status')}</th>
+                    <th scope="col">{t('sv.holder')}</th>
+                    <th scope="col">{t('sv.reassign')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {open.map((e) => (
+                    <tr key={e.escalationId}>
+                      <td>
+                        <code>{e.escalationId}</code>
+                      </td>
+                      <td>{e.queue}</td>
+                      <td>{e.priority}</td>
+                      <td>
+                        <span className={`badge status-${e.status}`}>{e.status}</span>
+                      </td>
+                      <td>{e.agentId ?? '—'}</td>
+                      <td>
+                        <ReassignForm escalationId={e.escalationId} agents={agents.filter((a) => a.agentId !== e.agentId)} onReassign={reassign} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+
+          <section className="card wide" aria-labelledby="alerts-title">
+            <h2 id="alerts-title">{t('sv.alerts')}</h2>
+            {overview.alerts.length === 0 ? (
+              <p className="muted">{t('common.none')}</p>
+            ) : (
+              <ul className="alerts">
+                {overview.alerts.slice(0, 15).map((alert) => (
+                  <li key={alert.alertKey} className={alert.kind.endsWith('breach') ? 'breach' : alert.kind.endsWith('warning') ? 'warn' : ''}>
+                    <time dateTime={alert.at}>{formatTime(alert.at, lang)}</time> <strong>{alert.kind.endsWith('breach') ? `${t('sv.breach')}: ` : ''}{alert.kind}</strong> · <code>{alert.escalationId}</code> · {alert.queue} · {alert.priority}
+                    {alert.agentId ? ` · ${alert.agentId}` : ''}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+
+          <section className="card wide" aria-labelledby="report-title">
+            <div className="section-head">
+              <h2 id="report-title">{t('sv.report')}</h2>
+              <label>
+                {t('sv.groupBy')}{' '}
+                <select value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
+                  {GROUPINGS.map((g) => (
+                    <option key={g} value={g}>
+                      {t(`sv.groupBy.${g}` as const)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            {report && (
+              <>
+                <div className="table-scroll">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('sv.group')}</th>
+                        <th scope="col">{t('sv.escalations')}</th>
+                        <th scope="col">{t('sv.resolved')}</th>
+                        <th scope="col">{t('sv.frAvg')}</th>
+                        <th scope="col">{t('sv.frP50')}</th>
+                        <th scope="col">{t('sv.resAvg')}</th>
+                        <th scope="col">{t('sv.slaAttainment')}</th>
+                        <th scope="col">{t('sv.csatAvg')}</th>
+                        <th scope="col">{t('sv.csatN')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {report.groups.length === 0 && (
+                        <tr>
+                          <td colSpan={9} className="muted">
+                            {t('common.none')}
+                          </td>
+                        </tr>
+                      )}
+                      {report.groups.map((g) => (
+                        <tr key={g.group}>
+                          <th scope="row">{g.group}</th>
+                          <td>{g.escalations}</td>
+                          <td>{g.resolved}</td>
+                          <td>{duration(g.firstResponseAvgMs)}</td>
+                          <td>{duration(g.firstResponseP50Ms)}</td>
+                          <td>{duration(g.resolutionAvgMs)}</td>
+                          <td>{percent(g.slaAttainment)}</td>
+                          <td>{g.csatAverage ?? '—'}</td>
+                          <td>{g.csatResponses}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                <p className="muted">{t('sv.bot', { closed: report.bot.closed, bot: percent(report.bot.botResolutionRate), handoff: percent(report.bot.handoffRate) })}</p>
+              </>
+            )}
+          </section>
+        </main>
+      )}
+    </>
+  );
+}
+
+function ReassignForm({ escalationId, agents, onReassign }: { escalationId: string; agents: DeskOverview['agents']; onReassign: (id: string, toAgent: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [target, setTarget] = useState('');
+  const [busy, setBusy] = useState(false);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    void onReassign(escalationId, target).finally(() => setBusy(false));
+  }
+  return (
+    <form className="inline" onSubmit={submit}>
+      <label className="visually-hidden" htmlFor={`reassign-${escalationId}`}>
+        {t('sv.reassignTo', { id: escalationId })}
+      </label>
+      <select id={`reassign-${escalationId}`} value={target} onChange={(e) => setTarget(e.target.value)}>
+        <option value="">{t('sv.reroute')}</option>
+        {agents.map((a) => (
+          <option key={a.agentId} value={a.agentId}>
+            {a.displayName} ({a.status}, {a.load}/{a.capacity})
+          </option>
+        ))}
+      </select>
+      <button type="submit" disabled={busy}>
+        {t('sv.reassign')}
+      </button>
+    </form>
+  );
+}
