@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { createAnswerer, type LlmSettings } from './answer';
 import { createCatalogSource, createCoPurchaseSource } from './catalog';
+import { createOutboxActivities } from './channels/outbox';
+import { defaultChannelSettings, type ChannelSettings } from '../domain/channels/settings';
 import { createConversationActivities } from './conversation';
 import type { Models } from './db/models';
 import { createDialogueActivities } from './dialogue';
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   /** An OpenAI-compatible model; without one the embedded answerer serves. */
   llm?: LlmSettings;
   log?: Pick<Logger, 'warn'>;
+  /** Channel providers and outbox settings; without them sends fail as "not configured". */
+  channels?: ChannelSettings;
   /** Case timers and thresholds and the order system (embedded unless an OMS URL is configured). */
   cases?: CaseDeps;
 }
@@ -37,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDialogueActivities({ models: deps.models, catalog, cases: caseStarter }),
     ...createCaseActivities({ models: deps.models, oms: orderSystemFor(deps.models, deps.cases?.oms), publish }),
     ...createEscalationActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, publish }),
+    ...createOutboxActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, channels: deps.channels ?? defaultChannelSettings() }),
     async publishLive(input: { streams: string[]; event: { type: string; data: Record<string, unknown> }; idempotencyKey: string }): Promise<number> {
       return live.publish(input.streams, input.event, input.idempotencyKey);
     },

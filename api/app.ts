@@ -17,6 +17,10 @@ import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes } from './routes/codec';
 import { conversationRoutes } from './routes/conversations';
 import { deskRoutes } from './routes/desk';
+import { caseRoutes } from './routes/cases';
+import { omsWebhookRoutes } from './routes/oms-webhooks';
+import { createCaseService } from './services/cases';
+import { caseDepsFrom } from '../activities/oms';
 import { healthRoutes } from './routes/health';
 import { liveRoutes } from './routes/live';
 import { createConversationService } from './services/conversations';
@@ -57,6 +61,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   app.use(['/api/widget', '/api/conversations'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
   app.use('/api/codec', codecCors(deps.config.temporal.uiOrigins));
   app.use('/api/codec', express.json({ limit: CODEC_BODY_LIMIT }));
+  // Carrier and warehouse webhooks are signed over their exact bytes too.
+  app.use('/api/oms/webhooks', express.raw({ type: () => true, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   const registry = new OpenAPIRegistry();
@@ -83,6 +89,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret, audit });
   codecRoutes(table, { codec: deps.codec, audit });
   deskRoutes(table, { desk, models: deps.db.models, audit });
+  const cases = createCaseService({ client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, cases: caseDepsFrom(deps.config) });
+  caseRoutes(table, { cases, audit });
+  omsWebhookRoutes(table, { cases, secret: deps.config.webhooks.secret, toleranceMs: deps.config.webhooks.toleranceMs });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
   if (deps.config.seedDemo && deps.config.env !== 'production') demoShopRoutes(table, { widgetIdentitySecret: deps.config.widgetIdentitySecret });

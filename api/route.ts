@@ -59,6 +59,11 @@ export interface RouteDefinition<P extends z.ZodType, Q extends z.ZodType, B ext
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * For routes that read the raw body themselves (to check a provider's signature over its bytes):
+   * documented in OpenAPI only; the route validates it after the signature.
+   */
+  rawBody?: { contentType: string; schema: z.ZodType; description: string };
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResult>;
 }
@@ -154,6 +159,7 @@ export function createRouteTable(router: Router, registry: OpenAPIRegistry, auth
           ...(definition.params ? { params: definition.params as never } : {}),
           ...(definition.query ? { query: definition.query as never } : {}),
           ...(definition.body ? { body: { content: { 'application/json': { schema: definition.body } } } } : {}),
+          ...(definition.rawBody ? { body: { description: definition.rawBody.description, content: { [definition.rawBody.contentType]: { schema: definition.rawBody.schema } } } } : {}),
         },
         responses,
       });

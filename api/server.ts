@@ -4,6 +4,7 @@ import { connectDatabase } from '../activities/db/models';
 import { payloadCodecFor } from '../activities/security/payload-codec';
 import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
+import { startInboundSmtp } from '../activities/channels/email';
 import { createApp } from './app';
 import type { RegisteredRoute } from './route';
 import { connectTemporalClient } from './temporal';
@@ -12,6 +13,8 @@ export interface RunningApi {
   url: string;
   routes: RegisteredRoute[];
   port: number;
+  /** The inbound SMTP server's port, when it runs. */
+  smtpPort?: number;
   stop(): Promise<void>;
 }
 
@@ -29,7 +32,11 @@ export async function startApi(
   }
   const codec = payloadCodecFor(config.payloadKeys);
   const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);
-  const { app, routes } = createApp({ config, client, db, log: opts.log, codec });
+  const { app, routes, channels } = createApp({ config, client, db, log: opts.log, codec });
+  const inbound = config.channels.email.inbound;
+  const smtp = inbound.enabled
+    ? await startInboundSmtp({ host: inbound.host, port: inbound.port, receive: (message) => channels.receive(message), onError: (err) => opts.log.warn({ err }, 'inbound e-mail not taken') })
+    : undefined;
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -40,7 +47,9 @@ export async function startApi(
     url: `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`,
     port,
     routes,
+    ...(smtp ? { smtpPort: smtp.port } : {}),
     async stop() {
+      await smtp?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

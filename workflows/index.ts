@@ -3,3 +3,4 @@ export { conversationWorkflow } from './conversation';
 export { escalationWorkflow } from './escalation';
 export { complaintCaseWorkflow } from './complaint-case';
 export { returnCaseWorkflow } from './return-case';
+export { outboxDispatcherWorkflow } from './outbox';

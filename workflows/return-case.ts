@@ -1,9 +1,11 @@
-import { CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { CaseState } from '../domain/cases/case-state';
 import type { CaseView, ClosureReason, ReturnCaseInput } from '../domain/cases/types';
 import { cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, orderSystem, refusalOf, refuseIf, retryStepUpdate } from './case-common';
 
 const DAY_MS = 86_400_000;
+/** Marks the change that writes the read model as soon as the return label exists. */
+export const LABEL_RECORDED_FIRST = 'label-recorded-first';
 
 /**
  * A return or exchange, over days and across systems: eligibility by the return policy, an RMA and
@@ -80,6 +82,8 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     state.set('returnTrackingNumber', label.trackingNumber);
     state.record('return_label_created', Date.now(), { detail: `${label.carrier} ${label.trackingNumber}` });
     setStatus('awaiting_pickup');
+    // Carrier webhooks find the case by its return tracking number: store it before anything else can fail.
+    if (patched(LABEL_RECORDED_FIRST)) await persist();
     await notify('return-label', { kind: 'return_label', rmaId: label.rmaId, address: label.returnAddress, labelUrl: label.labelUrl, deadlineDays: Math.round(settings.pickupDeadlineMs / DAY_MS) });
     await persist();
 

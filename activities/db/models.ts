@@ -1,4 +1,5 @@
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
 import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
 /**
@@ -29,6 +30,8 @@ const customerSchema = new Schema(
     phone: { type: String },
     email: { type: String },
     wechatOpenId: { type: String },
+    webVisitorIds: { type: [String], default: [] },
+    appUserIds: { type: [String], default: [] },
     consent: {
       sms: { type: Boolean, default: false },
       email: { type: Boolean, default: false },
@@ -188,9 +191,23 @@ const deliverySchema = new Schema(
     purpose: { type: String, required: true },
     status: { type: String, enum: ['queued', 'sent', 'delivered', 'failed'], default: 'queued' },
     providerMessageId: { type: String },
+    /** The dispatcher sends a queued row no earlier than this (quiet hours, WeChat's passive-reply window). */
+    notBefore: { type: Date },
+    conversationId: { type: String },
+    /** Channel specifics: an e-mail's subject and thread headers. */
+    meta: { type: Schema.Types.Mixed },
+    failureReason: { type: String },
+    attempts: { type: Number },
+    sentAt: { type: Date },
+    deliveredAt: { type: Date },
+    /** The row this one replaces after it failed, and the channels tried before it. */
+    fallbackOf: { type: String },
+    triedChannels: { type: [String], default: undefined },
   },
   { timestamps: true },
 );
+deliverySchema.index({ status: 1, createdAt: 1 });
+deliverySchema.index({ channel: 1, providerMessageId: 1 });
 
 /** Read model of return and complaint cases; `requestKey` makes opening one idempotent. */
 const caseSchema = new Schema(
@@ -336,6 +353,8 @@ export function createModels(connection: mongoose.Connection) {
     LiveEvent: connection.model('LiveEvent', liveEventSchema, 'live_events') as Model<LiveEventDoc>,
     Agent: connection.model('Agent', agentSchema, 'agents') as Model<AgentDoc>,
     Alert: connection.model('Alert', alertSchema, 'alerts') as Model<AlertDoc>,
+    ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
+    DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
     Shipment: connection.model('Shipment', shipmentSchema, 'shipments') as Model<ShipmentDoc>,
     Payment: connection.model('Payment', paymentSchema, 'payments') as Model<PaymentDoc>,
     Refund: connection.model('Refund', refundSchema, 'refunds') as Model<RefundDoc>,

@@ -29,7 +29,7 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       models.Customer.findOne({ customerId }, { _id: 0, __v: 0 }).lean(),
       models.Order.find({ customerId }, { _id: 0, orderId: 1, status: 1, total: 1, placedAt: 1, items: 1 }).sort({ placedAt: -1 }).limit(RECENT_ORDERS).lean(),
       models.Conversation.find({ customerId }, { _id: 0, conversationId: 1, channel: 1, status: 1, turns: 1, lastMessageAt: 1, outcome: 1 }).sort({ lastMessageAt: -1 }).limit(RECENT_CONVERSATIONS).lean(),
-      models.Case.find({ customerId }, { _id: 0, caseId: 1, type: 1, status: 1, orderId: 1, createdAt: 1 }).sort({ createdAt: -1 }).limit(RECENT_ORDERS).lean(),
+      models.Case.find({ customerId }, { _id: 0, caseId: 1, type: 1, status: 1, orderId: 1, createdAt: 1, priority: 1, closureReason: 1, timeline: 1 }).sort({ createdAt: -1 }).limit(RECENT_ORDERS).lean(),
       models.BehaviourEvent.countDocuments({ customerId }),
     ]);
     const mask = (value?: string | null) => (value ? (revealPii ? value : maskPii(value)) : undefined);
