@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
@@ -60,7 +60,8 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
     payloadKeys: generatePayloadKeySpec(`bench-${runId}`),
     async stop() {
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      // BENCH_KEEP_DATA=1 keeps the servers' files and the Loopdesk processes' logs for a look afterwards.
+      if (!process.env.BENCH_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -87,6 +88,8 @@ export function systemEnvironment(stack: BenchStack, taskQueue: string, extra: R
     LOOPDESK_DEMO_PASSWORD: DEMO_PASSWORD,
     RATE_LIMIT_LOGIN: '1000000',
     RATE_LIMIT_PUBLIC: '1000000',
+    // The inbound e-mail listener is not measured here; off, so no fixed port is needed.
+    SMTP_INBOUND_ENABLED: 'false',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ...workerTuningFromEnvironment(),
     ...extra,
@@ -138,8 +141,11 @@ export async function startSystemProcess(
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
+  mkdirSync(path.join(stack.dataDir, 'logs'), { recursive: true });
+  const log = createWriteStream(path.join(stack.dataDir, 'logs', `loopdesk-${opts.role}-${Date.now()}.log`));
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+    log.write(chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -197,6 +203,24 @@ export async function temporalClient(stack: BenchStack): Promise<Client> {
 
 export function database(stack: BenchStack): Promise<Database> {
   return connectDatabase(stack.mongoUri);
+}
+
+/**
+ * What one lookup costs the database at the collection's current size: by an indexed field and by
+ * _id. FerretDB v1 on SQLite turns only an `_id` equality into an indexed SQL lookup and scans the
+ * whole collection for anything else, so the first grows with the collection and the second does not.
+ */
+export async function lookupCost(db: Database): Promise<{ conversations: number; messages: number; byFieldMs: number; byIdMs: number }> {
+  const { Conversation, Message } = db.models;
+  const [conversations, messages] = await Promise.all([Conversation.estimatedDocumentCount(), Message.estimatedDocumentCount()]);
+  const time = async (lookup: () => Promise<unknown>) => {
+    const started = performance.now();
+    for (let i = 0; i < 10; i++) await lookup();
+    return round((performance.now() - started) / 10, 2);
+  };
+  const byFieldMs = await time(() => Conversation.findOne({ conversationId: 'no-such-conversation' }).lean());
+  const byIdMs = await time(() => Conversation.findById('000000000000000000000000').lean());
+  return { conversations, messages, byFieldMs, byIdMs };
 }
 
 /** Resident set size of a process, from /proc (Linux); 0 when it is gone. */
