@@ -12,6 +12,7 @@ import { orderSystemFor, type CaseDeps } from './oms';
 import { createEscalationActivities } from './escalation';
 import { createKnowledgeSource } from './knowledge';
 import { createLiveFeed } from './live';
+import { withMarketing } from './marketing';
 
 export interface ActivityDeps {
   models: Models;
@@ -36,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
   const publish = (streams: string[], event: { type: string; data: Record<string, unknown> }, key: string) => live.publish(streams, event, key);
   const answerer = createAnswerer({ knowledge, catalog: () => catalog.products(), ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.log ? { log: deps.log } : {}) });
   const caseStarter = createCaseStarter({ client: deps.client, taskQueue: deps.taskQueue, ...(deps.cases ? { settings: deps.cases.settings, indexed: deps.cases.indexed ?? true } : {}) });
-  return {
+  return withMarketing({
     ...createConversationActivities({ models: deps.models, answerer, coPurchases: () => coPurchases.coPurchases(), publish }),
     ...createDialogueActivities({ models: deps.models, catalog, cases: caseStarter }),
     ...createCaseActivities({ models: deps.models, oms: orderSystemFor(deps.models, deps.cases?.oms), publish }),
@@ -45,7 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     async publishLive(input: { streams: string[]; event: { type: string; data: Record<string, unknown> }; idempotencyKey: string }): Promise<number> {
       return live.publish(input.streams, input.event, input.idempotencyKey);
     },
-  };
+  }, { models: deps.models, client: deps.client, taskQueue: deps.taskQueue, ...(deps.log ? { log: deps.log } : {}) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -25,6 +25,7 @@ import { healthRoutes } from './routes/health';
 import { liveRoutes } from './routes/live';
 import { createConversationService } from './services/conversations';
 import { createDeskService } from './services/desk';
+import { marketingRoutes } from './services/marketing-routes';
 import { CONTENT_SECURITY_POLICY, serveWebPages } from './web';
 import { demoShopRoutes } from './routes/demo-shop';
 
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   omsWebhookRoutes(table, { cases, secret: deps.config.webhooks.secret, toleranceMs: deps.config.webhooks.toleranceMs });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
+  marketingRoutes(table, { client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, audit });
   if (deps.config.seedDemo && deps.config.env !== 'production') demoShopRoutes(table, { widgetIdentitySecret: deps.config.widgetIdentitySecret });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -6,6 +6,7 @@ import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
 import { startInboundSmtp } from '../activities/channels/email';
 import { createApp } from './app';
+import { ensureRfmSchedule } from './services/marketing';
 import type { RegisteredRoute } from './route';
 import { connectTemporalClient } from './temporal';
 
@@ -32,6 +33,7 @@ export async function startApi(
   }
   const codec = payloadCodecFor(config.payloadKeys);
   const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);
+  await ensureRfmSchedule(client, config.temporal.taskQueue);
   const { app, routes, channels } = createApp({ config, client, db, log: opts.log, codec });
   const inbound = config.channels.email.inbound;
   const smtp = inbound.enabled

@@ -4,3 +4,6 @@ export { escalationWorkflow } from './escalation';
 export { complaintCaseWorkflow } from './complaint-case';
 export { returnCaseWorkflow } from './return-case';
 export { outboxDispatcherWorkflow } from './outbox';
+export { campaignRunWorkflow } from './campaign';
+export { journeyWorkflow } from './journey';
+export { rfmRescoreWorkflow } from './rfm';

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+import { createMarketingModels, customerMarketingFields } from './marketing';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
 import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
@@ -40,9 +41,11 @@ const customerSchema = new Schema(
     },
     doNotContact: { type: Boolean, default: false },
     tags: { type: [String], default: [] },
+    ...customerMarketingFields,
   },
   { timestamps: true },
 );
+customerSchema.index({ 'rfm.segment': 1, customerId: 1 });
 
 const productSchema = new Schema(
   {
@@ -361,6 +364,7 @@ export function createModels(connection: mongoose.Connection) {
     CaseTask: connection.model('CaseTask', caseTaskSchema, 'case_tasks') as Model<CaseTaskDoc>,
     GoodwillCoupon: connection.model('GoodwillCoupon', goodwillCouponSchema, 'goodwill_coupons') as Model<GoodwillCouponDoc>,
     WebhookEvent: connection.model('WebhookEvent', webhookEventSchema, 'webhook_events') as Model<WebhookEventDoc>,
+    ...createMarketingModels(connection),
   };
 }
 
