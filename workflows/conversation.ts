@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   startChild,
@@ -24,6 +25,7 @@ import {
   type CustomerMessage,
   type TranscriptEntry,
 } from '../domain/conversation';
+import { deskDeliveryKey, isOutboundChannel, replyDeliveryKey } from '../domain/channels/keys';
 import { Dialogue, emptyDialogue } from '../domain/dialogue/dialogue';
 import { phrases } from '../domain/dialogue/phrases';
 import type { CustomerSummary, Effect, EffectResult, Step } from '../domain/dialogue/types';
@@ -66,6 +68,8 @@ export const closeConversationSignal = defineSignal<[]>('closeConversation');
 export const conversationViewQuery = defineQuery<ConversationView>('conversationView');
 
 const TURN_STEP_TIMEOUT = '10 seconds';
+/** WeChat takes a bot reply in the HTTP response if it comes within 5 s; the outbox holds its copy that long. */
+const WECHAT_PASSIVE_WINDOW_MS = 5_000;
 
 /**
  * Every step of a turn is short and idempotent: local activities, so a turn costs few round trips.
@@ -114,6 +118,23 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   async function record(entries: TranscriptEntry[]): Promise<void> {
     await turnSteps.recordTurn({ conversationId: input.conversationId, channel: input.channel, customerId: input.customerId, entries, turns: conversation!.turns, status: 'open' });
+  }
+
+  /**
+   * On channels other than web chat, what the bot and the desk say goes out through the outbox
+   * (sent by the dispatcher workflow), keyed so a replayed or retried turn queues it once.
+   */
+  async function sendOut(idempotencyKey: string, text: string): Promise<void> {
+    if (!text || !isOutboundChannel(input.channel) || !patched('channel-outbound')) return;
+    await turnSteps.enqueueOutbound({
+      idempotencyKey,
+      conversationId: input.conversationId,
+      customerId: input.customerId,
+      channel: input.channel,
+      text,
+      purpose: 'service',
+      ...(input.channel === 'wechat' && idempotencyKey.startsWith('reply:') ? { holdMs: WECHAT_PASSIVE_WINDOW_MS } : {}),
+    });
   }
 
   async function takeTurn(message: CustomerMessage): Promise<BotReply> {
@@ -166,6 +187,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     }
     const reply = state.completeTurn({ messageId: message.messageId, reply: replyText, citations, lang, intent: nlu.intent, handedOff: dialogue.handedOff });
     await record(entries);
+    await sendOut(replyDeliveryKey(input.conversationId, message.messageId), replyText);
     return reply;
   }
 
@@ -174,6 +196,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     return turns.run(async () => {
       await condition(() => conversation !== undefined);
       await record([conversation!.entry(role, entryId, text, new Date().toISOString())]);
+      await sendOut(deskDeliveryKey(input.conversationId, entryId), text);
     });
   }
 
