@@ -15,6 +15,7 @@ import { createRouteTable, type RegisteredRoute } from './route';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes } from './routes/codec';
+import { channelRoutes } from './routes/channels';
 import { conversationRoutes } from './routes/conversations';
 import { deskRoutes } from './routes/desk';
 import { caseRoutes } from './routes/cases';
@@ -23,6 +24,7 @@ import { createCaseService } from './services/cases';
 import { caseDepsFrom } from '../activities/oms';
 import { healthRoutes } from './routes/health';
 import { liveRoutes } from './routes/live';
+import { createChannelService, type ChannelService } from './services/channels';
 import { createConversationService } from './services/conversations';
 import { createDeskService } from './services/desk';
 import { marketingRoutes } from './services/marketing-routes';
@@ -52,7 +54,7 @@ function limiter(limit: number, what: string) {
   });
 }
 
-export function createApp(deps: AppDeps): { app: express.Express; routes: RegisteredRoute[] } {
+export function createApp(deps: AppDeps): { app: express.Express; routes: RegisteredRoute[]; channels: ChannelService } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -64,6 +66,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   app.use('/api/codec', express.json({ limit: CODEC_BODY_LIMIT }));
   // Carrier and warehouse webhooks are signed over their exact bytes too.
   app.use('/api/oms/webhooks', express.raw({ type: () => true, limit: BODY_LIMIT }));
+  // Channel webhooks are signed over their exact bytes: keep the raw body for them.
+  app.use('/api/channels', express.raw({ type: () => true, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   const registry = new OpenAPIRegistry();
@@ -95,6 +99,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   omsWebhookRoutes(table, { cases, secret: deps.config.webhooks.secret, toleranceMs: deps.config.webhooks.toleranceMs });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
+  const channels = createChannelService({ client: deps.client, models: deps.db.models, conversations, settings: deps.config.channels, taskQueue: deps.config.temporal.taskQueue, log: deps.log });
+  channelRoutes(table, { channels, settings: deps.config.channels });
   marketingRoutes(table, { client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, audit });
   if (deps.config.seedDemo && deps.config.env !== 'production') demoShopRoutes(table, { widgetIdentitySecret: deps.config.widgetIdentitySecret });
 
@@ -110,5 +116,5 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   serveWebPages(app);
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route ${req.method} ${req.path}. See GET /openapi.json for the routes.`)));
   app.use(errorHandler(deps.log));
-  return { app, routes: [...table.routes, { method: 'get', path: '/openapi.json', access: { public: true } }] };
+  return { app, routes: [...table.routes, { method: 'get', path: '/openapi.json', access: { public: true } }], channels };
 }
