@@ -1,4 +1,5 @@
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { quietHoursWait } from '../domain/marketing/campaign';
 import type { MarketingActivities } from '../activities/marketing';
 import type { Conversion, PageResult } from '../activities/marketing/campaigns';
 
@@ -20,6 +21,9 @@ export interface CampaignRunProgress {
   sent: number;
   suppressed: number;
   conversions: number;
+  startedAt: string;
+  /** When sending began, after any quiet hours. */
+  sendingAt?: string;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -42,7 +46,7 @@ const steps = proxyActivities<MarketingActivities>({
  */
 export async function campaignRunWorkflow(input: CampaignRunInput): Promise<CampaignRunProgress> {
   const runId = workflowInfo().workflowId;
-  const progress: CampaignRunProgress = { phase: 'starting', pages: 0, targeted: 0, holdout: 0, sent: 0, suppressed: 0, conversions: 0 };
+  const progress: CampaignRunProgress = { phase: 'starting', pages: 0, targeted: 0, holdout: 0, sent: 0, suppressed: 0, conversions: 0, startedAt: new Date().toISOString() };
   const pending: Conversion[] = [];
   setHandler(conversionSignal, (conversion) => {
     pending.push(conversion);
@@ -54,12 +58,15 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Camp
     progress.phase = 'skipped';
     return progress;
   }
-  if (plan.quietWaitMs > 0) {
+  // Quiet hours are judged on the workflow's clock, so the wait is a durable timer that survives restarts.
+  const quietWaitMs = quietHoursWait(Date.now(), plan.quietHours);
+  if (quietWaitMs > 0) {
     progress.phase = 'quiet_hours';
-    await sleep(plan.quietWaitMs);
+    await sleep(quietWaitMs);
   }
 
   progress.phase = 'sending';
+  progress.sendingAt = new Date().toISOString();
   const windowEndsAt = Date.now() + plan.windowMs;
   let cursor: string | null = null;
   do {

@@ -25,7 +25,7 @@ export interface RunPlan {
   campaignId: string;
   /** False when the campaign is paused or gone: the run records nothing. */
   active: boolean;
-  quietWaitMs: number;
+  quietHours?: CampaignDefinition['quietHours'];
   windowMs: number;
 }
 
@@ -78,14 +78,14 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
     /** Snapshots the definition for this run (a later edit does not change a run under way). */
     async beginCampaignRun(input: { campaignId: string; runId: string }): Promise<RunPlan> {
       const campaign = await models.Campaign.findOne({ campaignId: input.campaignId }).lean();
-      if (!campaign || campaign.status !== 'active') return { runId: input.runId, campaignId: input.campaignId, active: false, quietWaitMs: 0, windowMs: 0 };
+      if (!campaign || campaign.status !== 'active') return { runId: input.runId, campaignId: input.campaignId, active: false, windowMs: 0 };
       const definition = campaign.definition as CampaignDefinition;
       await models.CampaignRun.updateOne(
         { runId: input.runId },
         { $setOnInsert: { campaignId: input.campaignId, status: 'sending', startedAt: new Date(), definition } },
         { upsert: true },
       );
-      return { runId: input.runId, campaignId: input.campaignId, active: true, quietWaitMs: quietHoursWait(Date.now(), definition.quietHours), windowMs: definition.goal.windowHours * HOUR };
+      return { runId: input.runId, campaignId: input.campaignId, active: true, ...(definition.quietHours ? { quietHours: definition.quietHours } : {}), windowMs: definition.goal.windowHours * HOUR };
     },
 
     /**
