@@ -189,7 +189,7 @@ describe('journeys', () => {
     // c-ask-2 buys a purifier filter (same category) before the day is out.
     await activities.ingestEvents([{ eventId: 'ask-2-buy', customerId: 'c-ask-2', type: 'purchase', occurredAt: new Date().toISOString(), properties: { amount: 199, items: ['HM-FILTER-P3'] } }]);
 
-    const first = await env.client.workflow.getHandle(journeyWorkflowId('asked_not_bought', 'c-ask-1')).result();
+    const first: unknown = await env.client.workflow.getHandle(journeyWorkflowId('asked_not_bought', 'c-ask-1')).result();
     expect(first).toMatchObject({ reached: true });
     const coupon = await db.models.Coupon.findOne({ customerId: 'c-ask-1' }).lean();
     expect(coupon).toMatchObject({ category: 'home', amount: 20, source: 'journey:asked_not_bought' });
