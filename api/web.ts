@@ -7,7 +7,7 @@ import { HttpError } from './errors';
 export const WEB_DIST = path.resolve(import.meta.dirname, '..', 'web', 'dist');
 
 /** The page paths of the single-page app; every other unknown path keeps the API's JSON 404. */
-export const WEB_PAGES = ['/', '/shop', '/workbench', '/supervisor'] as const;
+export const WEB_PAGES = ['/', '/shop', '/workbench', '/supervisor', '/marketing'] as const;
 
 /** Vite names the bundle's files by their content hash, so a browser may keep them for good. */
 const ASSET_MAX_AGE = '365d';

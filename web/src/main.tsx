@@ -1,6 +1,7 @@
 import { StrictMode, type ComponentType } from 'react';
 import { createRoot } from 'react-dom/client';
 import { LangProvider } from './i18n';
+import { MarketingPage } from './marketing/MarketingPage';
 import { ShopPage } from './shop/ShopPage';
 import { SupervisorPage } from './supervisor/SupervisorPage';
 import { WorkbenchPage } from './workbench/WorkbenchPage';
@@ -14,6 +15,7 @@ const PAGES: Record<string, ComponentType> = {
   '/shop': ShopPage,
   '/workbench': WorkbenchPage,
   '/supervisor': SupervisorPage,
+  '/marketing': MarketingPage,
 };
 
 function Page() {
