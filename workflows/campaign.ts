@@ -41,7 +41,7 @@ const steps = proxyActivities<MarketingActivities>({
 
 /**
  * One run of a campaign, started by its Schedule (or "trigger now"): the run id is the workflow id
- * the Schedule gives it. Pages through the audience one activity per page, then keeps the
+ * the Schedule gives it. Reads the audience once into pages, sends one activity per page, then keeps the
  * conversion window open on a durable timer while purchases are signalled in.
  */
 export async function campaignRunWorkflow(input: CampaignRunInput): Promise<CampaignRunProgress> {
@@ -68,16 +68,15 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Camp
   progress.phase = 'sending';
   progress.sendingAt = new Date().toISOString();
   const windowEndsAt = Date.now() + plan.windowMs;
-  let cursor: string | null = null;
-  do {
-    const page: PageResult = await pages.sendCampaignPage({ runId, cursor, pageSize: input.pageSize ?? DEFAULT_PAGE_SIZE, windowEndsAt: new Date(windowEndsAt).toISOString() });
+  const audience = await pages.snapshotAudience({ runId, pageSize: input.pageSize ?? DEFAULT_PAGE_SIZE });
+  for (let index = 0; index < audience.pages; index++) {
+    const page: PageResult = await pages.sendCampaignPage({ runId, page: index, windowEndsAt: new Date(windowEndsAt).toISOString() });
     progress.pages++;
     progress.targeted += page.targeted;
     progress.holdout += page.holdout;
     progress.sent += page.sent;
     progress.suppressed += page.suppressed;
-    cursor = page.nextCursor;
-  } while (cursor);
+  }
 
   await steps.markCampaignSent({ runId, windowEndsAt: new Date(windowEndsAt).toISOString() });
   progress.phase = 'awaiting_conversions';

@@ -89,6 +89,17 @@ const campaignTargetSchema = new Schema(
 campaignTargetSchema.index({ runId: 1, customerId: 1 });
 campaignTargetSchema.index({ customerId: 1, windowEndsAt: 1 });
 
+/** A run's audience, read once at the start with one cursor and cut into pages the run then sends. */
+const audiencePageSchema = new Schema(
+  {
+    pageKey: { type: String, required: true, unique: true },
+    runId: { type: String, required: true, index: true },
+    page: { type: Number, required: true },
+    recipients: { type: [Schema.Types.Mixed], required: true },
+  },
+  { timestamps: false, minimize: false },
+);
+
 const couponSchema = new Schema(
   {
     couponKey: { type: String, required: true, unique: true },
@@ -167,6 +178,7 @@ export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type CampaignRunDoc = InferSchemaType<typeof campaignRunSchema>;
 export type CampaignTargetDoc = InferSchemaType<typeof campaignTargetSchema>;
 export type CouponDoc = InferSchemaType<typeof couponSchema>;
+export type AudiencePageDoc = InferSchemaType<typeof audiencePageSchema>;
 export type JourneyGrantDoc = InferSchemaType<typeof journeyGrantSchema>;
 export type RfmModelDoc = InferSchemaType<typeof rfmModelSchema>;
 export type ExperimentDoc = InferSchemaType<typeof experimentSchema>;
@@ -179,6 +191,7 @@ export function createMarketingModels(connection: mongoose.Connection) {
     CampaignRun: connection.model('CampaignRun', campaignRunSchema, 'campaign_runs') as Model<CampaignRunDoc>,
     CampaignTarget: connection.model('CampaignTarget', campaignTargetSchema, 'campaign_targets') as Model<CampaignTargetDoc>,
     Coupon: connection.model('Coupon', couponSchema, 'coupons') as Model<CouponDoc>,
+    AudiencePage: connection.model('AudiencePage', audiencePageSchema, 'campaign_audience_pages') as Model<AudiencePageDoc>,
     JourneyGrant: connection.model('JourneyGrant', journeyGrantSchema, 'journey_grants') as Model<JourneyGrantDoc>,
     RfmModel: connection.model('RfmModel', rfmModelSchema, 'rfm_models') as Model<RfmModelDoc>,
     Experiment: connection.model('Experiment', experimentSchema, 'experiments') as Model<ExperimentDoc>,
@@ -202,6 +215,21 @@ export async function insertManyOnce(model: Model<never>, rows: object[]): Promi
     await model.insertMany(rows, { ordered: false });
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
+  }
+}
+
+/** Like insertManyOnce, and says which rows (by index) were already there. */
+export async function insertReportingDuplicates(model: Model<never>, rows: object[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  try {
+    await model.insertMany(rows, { ordered: false });
+    return [];
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const writeErrors = (error as { writeErrors?: Array<{ index?: number; err?: { index?: number } }> }).writeErrors;
+    // Without per-row detail (a single duplicate is reported as a plain error), treat every row as possibly there.
+    if (!writeErrors?.length) return rows.map((_, i) => i);
+    return writeErrors.map((e) => e.index ?? e.err?.index ?? -1).filter((i) => i >= 0);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Models } from '../db/models';
-import { insertManyOnce, trustedQuery } from '../db/marketing';
+import { insertManyOnce, insertReportingDuplicates, trustedQuery } from '../db/marketing';
 import {
   addressFor,
   assignArm,
@@ -30,7 +30,6 @@ export interface RunPlan {
 }
 
 export interface PageResult {
-  nextCursor: string | null;
   targeted: number;
   holdout: number;
   sent: number;
@@ -47,6 +46,8 @@ export interface Conversion {
 function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+const RECIPIENT_FIELDS = { customerId: 1, name: 1, lang: 1, tier: 1, phone: 1, email: 1, wechatOpenId: 1, appUserIds: 1, consent: 1, doNotContact: 1, _id: 0 } as const;
 
 /** The audience as a filter over profiles; merged-away profiles are never contacted. */
 async function audienceQuery(models: Models, definition: CampaignDefinition, now: number): Promise<Record<string, unknown>> {
@@ -94,49 +95,70 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
      * after a crash re-reads them instead of deciding again; coupons and outbox rows follow under
      * the same key, so nobody is missed and nobody gets two.
      */
-    async sendCampaignPage(input: { runId: string; cursor: string | null; pageSize: number; windowEndsAt: string }): Promise<PageResult> {
+    /**
+     * Reads the audience once, with one cursor in a fixed order, and stores it in pages; each page
+     * is then sent on its own. A retry starts the snapshot over: no page is sent before it is whole.
+     */
+    async snapshotAudience(input: { runId: string; pageSize: number }): Promise<{ pages: number; recipients: number }> {
+      const definition = await definitionOf(input.runId);
+      await models.AudiencePage.deleteMany({ runId: input.runId });
+      const query = await audienceQuery(models, definition, Date.now());
+      const cursor = models.Customer.find(trustedQuery(query), RECIPIENT_FIELDS).sort({ _id: 1 }).lean().cursor({ batchSize: 5_000 });
+      let pages = 0;
+      let recipients = 0;
+      let batch: Recipient[] = [];
+      const flush = async () => {
+        await insertManyOnce(models.AudiencePage as never, [{ pageKey: `${input.runId}:${pages}`, runId: input.runId, page: pages, recipients: batch }]);
+        pages++;
+        recipients += batch.length;
+        batch = [];
+        beat();
+      };
+      for await (const row of cursor) {
+        const { appUserIds, ...rest } = row as unknown as Recipient;
+        batch.push({ ...rest, ...(appUserIds?.length ? { appUserIds: appUserIds.slice(0, 1) } : {}) });
+        if (batch.length >= input.pageSize) await flush();
+      }
+      if (batch.length) await flush();
+      return { pages, recipients };
+    },
+
+    async sendCampaignPage(input: { runId: string; page: number; windowEndsAt: string }): Promise<PageResult> {
       const definition = await definitionOf(input.runId);
       const now = Date.now();
-      const query = await audienceQuery(models, definition, now);
-      if (input.cursor) query.customerId = { $gt: input.cursor };
-      const page = (await models.Customer.find(trustedQuery(query), {
-        customerId: 1, name: 1, lang: 1, tier: 1, phone: 1, email: 1, wechatOpenId: 1, appUserIds: 1, consent: 1, doNotContact: 1, _id: 0,
-      })
-        .sort({ customerId: 1 })
-        .limit(input.pageSize)
-        .lean()) as unknown as Recipient[];
+      const stored = await models.AudiencePage.findOne({ pageKey: `${input.runId}:${input.page}` }).lean();
+      if (!stored) throw new Error(`page ${input.page} of run ${input.runId} is not in the audience snapshot`);
+      const page = stored.recipients as Recipient[];
       beat();
-      if (page.length === 0) return { nextCursor: null, targeted: 0, holdout: 0, sent: 0, suppressed: 0 };
+      if (page.length === 0) return { targeted: 0, holdout: 0, sent: 0, suppressed: 0 };
       const ids = page.map((c) => c.customerId);
-      const decided = new Set((await models.CampaignTarget.find(trustedQuery({ runId: input.runId, customerId: { $in: ids } }), { customerId: 1 }).lean()).map((t) => t.customerId));
-
       const cap = definition.frequencyCap;
       const recent = new Map<string, number>();
       if (cap) {
         const since = new Date(now - cap.perDays * DAY);
-        const undecided = ids.filter((id) => !decided.has(id));
-        const rows = undecided.length
-          ? await models.Delivery.find(trustedQuery({ customerId: { $in: undecided }, purpose: 'marketing', createdAt: { $gte: since } }), { customerId: 1 }).lean()
-          : [];
-        for (const r of rows) recent.set(r.customerId, (recent.get(r.customerId) ?? 0) + 1);
+        const ownKeys = new Set(ids.map((id) => recipientKey(input.runId, id)));
+        const rows = await models.Delivery.find(trustedQuery({ customerId: { $in: ids }, purpose: 'marketing', createdAt: { $gte: since } }), { customerId: 1, idempotencyKey: 1 }).lean();
+        // This run's own sends (from an earlier attempt at this page) do not count against the cap.
+        for (const r of rows) if (!ownKeys.has(r.idempotencyKey)) recent.set(r.customerId, (recent.get(r.customerId) ?? 0) + 1);
       }
 
       const windowEndsAt = new Date(input.windowEndsAt);
-      const fresh = page
-        .filter((c) => !decided.has(c.customerId))
-        .map((c) => {
-          const key = recipientKey(input.runId, c.customerId);
-          const arm = assignArm(definition.campaignId, c.customerId, definition.holdoutShare, definition.variants);
-          const base = { targetKey: key, runId: input.runId, campaignId: definition.campaignId, customerId: c.customerId, variant: arm.variant, holdout: arm.holdout, windowEndsAt };
-          if (arm.holdout) return { ...base, outcome: 'holdout' };
-          const decision = contactDecision(c, definition.channels, recent.get(c.customerId) ?? 0, cap);
-          if (!decision.send) return { ...base, outcome: decision.reason };
-          return { ...base, outcome: 'sent', channel: decision.channel, deliveryKey: key, ...(definition.offer ? { couponCode: couponCodeFor(key, digest) } : {}) };
-        });
-      await insertManyOnce(models.CampaignTarget as never, fresh);
+      const decisions = page.map((c) => {
+        const key = recipientKey(input.runId, c.customerId);
+        const arm = assignArm(definition.campaignId, c.customerId, definition.holdoutShare, definition.variants);
+        const base = { targetKey: key, runId: input.runId, campaignId: definition.campaignId, customerId: c.customerId, variant: arm.variant, holdout: arm.holdout, windowEndsAt };
+        if (arm.holdout) return { ...base, outcome: 'holdout' };
+        const decision = contactDecision(c, definition.channels, recent.get(c.customerId) ?? 0, cap);
+        if (!decision.send) return { ...base, outcome: decision.reason };
+        return { ...base, outcome: 'sent', channel: decision.channel, deliveryKey: key, ...(definition.offer ? { couponCode: couponCodeFor(key, digest) } : {}) };
+      });
+      const alreadyDecided = await insertReportingDuplicates(models.CampaignTarget as never, decisions);
       beat();
-
-      const targets = await models.CampaignTarget.find(trustedQuery({ runId: input.runId, customerId: { $in: ids } })).lean();
+      // The first decision recorded wins: where an earlier attempt got there first, its row is the one acted on.
+      const earlier = alreadyDecided.length
+        ? new Map((await models.CampaignTarget.find(trustedQuery({ runId: input.runId, customerId: { $in: alreadyDecided.map((i) => decisions[i]!.customerId) } })).lean()).map((t) => [t.customerId, t]))
+        : new Map<string, unknown>();
+      const targets = decisions.map((d) => (earlier.get(d.customerId) ?? d) as (typeof decisions)[number] & { couponCode?: string; deliveryKey?: string; channel?: string });
       const byId = new Map(page.map((c) => [c.customerId, c]));
       const sending = targets.filter((t) => t.outcome === 'sent');
       const expiresAt = definition.offer ? now + definition.offer.expiryDays * DAY : 0;
@@ -183,7 +205,6 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
       );
       beat();
       return {
-        nextCursor: page.length < input.pageSize ? null : page[page.length - 1]!.customerId,
         targeted: targets.length,
         holdout: targets.filter((t) => t.outcome === 'holdout').length,
         sent: sending.length,

@@ -63,7 +63,7 @@ beforeAll(async () => {
       async sendCampaignPage(input: Parameters<typeof activities.sendCampaignPage>[0]) {
         pageAttempts++;
         const result = await activities.sendCampaignPage(input);
-        if (failNextPageAfterWriting && input.cursor) {
+        if (failNextPageAfterWriting && input.page > 0) {
           failNextPageAfterWriting = false;
           throw new Error('the worker died before reporting the page');
         }
@@ -99,7 +99,8 @@ describe('campaign run workflow', () => {
     const runId = `campaign-run-${campaignId}-1`;
     // An earlier attempt got as far as deciding two recipients and issuing one coupon before it died.
     await activities.beginCampaignRun({ campaignId, runId });
-    const partial = await activities.sendCampaignPage({ runId, cursor: null, pageSize: 2, windowEndsAt: new Date(Date.now() + 72 * HOUR).toISOString() });
+    await activities.snapshotAudience({ runId, pageSize: 2 });
+    const partial = await activities.sendCampaignPage({ runId, page: 0, windowEndsAt: new Date(Date.now() + 72 * HOUR).toISOString() });
     await db.models.Delivery.deleteMany({ idempotencyKey: new RegExp(`^campaign:${runId}:`) } as never);
     expect(partial.targeted).toBe(2);
 
@@ -127,7 +128,7 @@ describe('campaign run workflow', () => {
     expect(new Set(coupons.map((c) => c.code)).size).toBe(coupons.length);
 
     // Replaying every page concurrently, twice, adds nothing.
-    await Promise.all([null, 'c-004', 'c-009', null, 'c-004', 'c-009'].map((cursor) => activities.sendCampaignPage({ runId, cursor, pageSize: 5, windowEndsAt: new Date().toISOString() })));
+    await Promise.all([0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map((page) => activities.sendCampaignPage({ runId, page, windowEndsAt: new Date().toISOString() })));
     const replayed = await counts(runId);
     expect(replayed.targets).toHaveLength(AUDIENCE);
     expect(replayed.deliveries).toHaveLength(deliveries.length);
