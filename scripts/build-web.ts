@@ -32,13 +32,23 @@ export function webBuildIsStale(): boolean {
 /** Bundles web/ into web/dist with Vite. Vite is loaded only here, so a start with an up-to-date build never pays for it. */
 export async function buildWeb(opts: { quiet?: boolean } = {}): Promise<void> {
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
-  await build({
-    root: webRoot,
-    configFile: false,
-    logLevel: opts.quiet ? 'warn' : 'info',
-    plugins: [react()],
-    build: { outDir: webDist, emptyOutDir: true, sourcemap: false },
-  });
+  // Vite and the React plugin pick React's production build and JSX runtime from NODE_ENV, which the
+  // caller may have set to something else (vitest sets "test"): production for the build, then back.
+  const callerNodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      root: webRoot,
+      configFile: false,
+      mode: 'production',
+      logLevel: opts.quiet ? 'warn' : 'info',
+      plugins: [react()],
+      build: { outDir: webDist, emptyOutDir: true, sourcemap: false },
+    });
+  } finally {
+    if (callerNodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = callerNodeEnv;
+  }
 }
 
 /** Builds only when the sources are newer than the build; says whether it built. */

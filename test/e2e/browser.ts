@@ -6,7 +6,7 @@ import { ensureWebBuild } from '../../scripts/build-web';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Long enough for a turn through Temporal on a busy 2-core machine; waits end as soon as the page shows it. */
-export const UI_TIMEOUT_MS = 30_000;
+export const UI_TIMEOUT_MS = 60_000;
 
 /**
  * Starts the system's browser for the page tests. A missing browser fails the test run with a

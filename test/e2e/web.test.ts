@@ -18,6 +18,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   // The pages need no inbound e-mail, and its fixed port would clash with another test run on this machine.
   system = await startTestSystem('web', { SMTP_INBOUND_ENABLED: 'false' });
+  // The first turn of a fresh worker trains the language model; pay for it here, not inside a page wait.
+  const warmUp = await http(system.api.url, 'POST', '/api/conversations/e2e-warm-up/messages', {
+    token: await system.token('ops'),
+    body: { channel: 'web', customerId: 'c-1012', text: 'hello' },
+  });
+  expect(warmUp.status, warmUp.text).toBe(200);
 }, 240_000);
 
 afterAll(async () => {
@@ -155,10 +161,14 @@ describe('the web pages', () => {
 
     await customer.locator('.msg-agent').getByText('您好,我是李客服,马上为您处理净化器异味的问题。').waitFor();
     await customer.getByText('人工客服正在为您服务。').waitFor();
+    // And the customer's answer reaches the open escalation live (the panel has no polling to fall back on).
+    await customer.getByLabel('您的消息').fill('好的,谢谢,我等您的消息');
+    await customer.getByRole('button', { name: '发送', exact: true }).click();
+    await agent.locator('.transcript.staff .msg-customer').getByText('好的,谢谢,我等您的消息').waitFor();
 
     await agent.getByLabel('Resolution note (optional)').fill('replacement arranged');
     await agent.getByRole('button', { name: 'Resolve', exact: true }).click();
-    await agent.getByText('This escalation has ended (resolved).').waitFor();
+    await agent.getByText('This escalation has ended (Resolved).').waitFor();
 
     await customer.getByRole('button', { name: '打 5 分(满分5分)' }).click();
     const rated = await eventually(async () => {
@@ -168,15 +178,17 @@ describe('the web pages', () => {
     expect(rated).toMatchObject({ status: 'resolved', csatScore: 5, resolutionNote: 'replacement arranged' });
   });
 
-  it('lets the agent transfer to a queue, a supervisor see the agent and the alert and reassign, and the agent hand back to the bot', async () => {
+  it('lets the agent transfer to a queue, a supervisor reveal personal data (audited), see the agent and the alert and reassign, and the agent hand back to the bot', async () => {
     const customer = await open('/shop', 'en-US');
     await customer.getByRole('button', { name: 'Chat with us' }).click();
-    await customer.getByLabel('Your message').fill('I want to speak to a human');
+    await customer.getByLabel('Your message').fill('I want to speak to a human, call me on 13700137003');
     await customer.getByRole('button', { name: 'Send', exact: true }).click();
     const escalationId = await escalationFor(await eventually(async () => (await widgetConversation(customer)) || undefined, 'the widget session'));
 
     const agent = await open('/workbench', 'en-US');
     await signIn(agent, 'agent', 'loopdesk-demo');
+    await agent.locator('label.seg-online').click();
+    await agent.locator('label.seg-online.checked').waitFor();
     const item = agent.getByRole('button', { name: new RegExp(escalationId) });
     await item.click();
     await agent.getByRole('button', { name: 'Accept', exact: true }).click();
@@ -185,25 +197,40 @@ describe('the web pages', () => {
     await agent.getByText('Done: Transfer').waitFor();
     await eventually(async () => ((await system.db.models.Escalation.findOne({ escalationId }).lean())?.queue === 'finance' ? true : undefined), 'the transfer');
 
-    const supervisor = await open('/supervisor', 'en-US');
+    const supervisor = await open('/workbench', 'en-US');
     await signIn(supervisor, 'supervisor', 'loopdesk-demo');
+    await supervisor.getByRole('button', { name: new RegExp(escalationId) }).click();
+    const transcript = supervisor.locator('.transcript.staff');
+    await transcript.getByText('call me on 137****7003').waitFor();
+    await expect(supervisor.getByText('Personal data is masked.').isVisible()).resolves.toBe(true);
+    await supervisor.getByRole('button', { name: 'Reveal personal data' }).click();
+    await supervisor.getByText('Personal data shown unmasked; this was recorded in the audit log.').waitFor();
+    await transcript.getByText('call me on 13700137003').waitFor();
+    const conversationId = (await system.db.models.Escalation.findOne({ escalationId }).lean())?.conversationId;
+    await expect(system.db.models.AuditEntry.countDocuments({ action: 'pii.reveal', 'actor.id': 'supervisor', 'target.id': conversationId })).resolves.toBeGreaterThanOrEqual(1);
+
+    await supervisor.getByRole('link', { name: 'Supervisor' }).click();
     const agentRow = supervisor.locator('section[aria-labelledby="agents-title"] tr', { hasText: '李客服 Li' });
     await expect(agentRow.textContent()).resolves.toContain('Online');
     await supervisor.locator('.alerts li', { hasText: escalationId }).first().waitFor();
     const openRow = supervisor.locator('section[aria-labelledby="open-title"] tr', { hasText: escalationId });
     await expect(openRow.textContent()).resolves.toContain('finance');
     await supervisor.getByRole('heading', { name: 'Desk report (last 30 days)' }).waitFor();
-    await supervisor.locator('section[aria-labelledby="report-title"] tbody th', { hasText: 'general' }).waitFor();
+    await supervisor.locator('section[aria-labelledby="report-title"] tbody th', { hasText: 'finance' }).waitFor();
 
     await openRow.getByLabel(`Reassign ${escalationId} to`).selectOption('agent');
     await openRow.getByRole('button', { name: 'Reassign' }).click();
     await supervisor.getByText(`Done: Reassign ${escalationId}`).waitFor();
 
     // Back with the agent, live: accept it again and give it back to the bot.
+    await eventually(async () => {
+      const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
+      return row?.agentId === 'agent' && row.status === 'assigned' ? true : undefined;
+    }, 'the reassignment');
     await agent.getByText('Assigned to you: accept it to start working.').waitFor();
     await agent.getByRole('button', { name: 'Accept', exact: true }).click();
     await agent.getByRole('button', { name: 'Hand back to bot' }).click();
-    await agent.getByText('This escalation has ended (handed_back).').waitFor();
+    await agent.getByText('This escalation has ended (Handed back).').waitFor();
     const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
     expect(row).toMatchObject({ status: 'handed_back', queue: 'finance', agentId: 'agent' });
   });

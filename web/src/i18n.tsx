@@ -132,6 +132,13 @@ const en = {
   'wb.csat': 'Customer rating: {score}/5',
   'wb.timeline': 'Timeline',
   'wb.done': 'Done: {action}',
+  'wb.role.customer': 'Customer',
+  'esc.queued': 'Queued',
+  'esc.assigned': 'Assigned',
+  'esc.active': 'Active',
+  'esc.waiting_customer': 'Waiting for customer',
+  'esc.resolved': 'Resolved',
+  'esc.handed_back': 'Handed back',
   'wb.masked': 'Personal data is masked.',
   'wb.reveal': 'Reveal personal data',
   'wb.revealed': 'Personal data shown unmasked; this was recorded in the audit log.',
@@ -310,6 +317,13 @@ const zh: Record<MessageKey, string> = {
   'wb.csat': '客户评分:{score}/5',
   'wb.timeline': '处理记录',
   'wb.done': '已完成:{action}',
+  'wb.role.customer': '客户',
+  'esc.queued': '排队中',
+  'esc.assigned': '已分配',
+  'esc.active': '处理中',
+  'esc.waiting_customer': '等待客户',
+  'esc.resolved': '已解决',
+  'esc.handed_back': '已交回',
   'wb.masked': '个人信息已脱敏显示。',
   'wb.reveal': '查看完整个人信息',
   'wb.revealed': '正在显示未脱敏的个人信息,此操作已记入审计日志。',
@@ -408,6 +422,13 @@ export function LangSwitch() {
       {t('lang.switch')}
     </button>
   );
+}
+
+const ESCALATION_STATUSES = ['queued', 'assigned', 'active', 'waiting_customer', 'resolved', 'handed_back'] as const;
+
+/** An escalation status in words; one the pages do not know yet is shown as it came. */
+export function statusLabel(t: Translate, status: string): string {
+  return (ESCALATION_STATUSES as readonly string[]).includes(status) ? t(`esc.${status as (typeof ESCALATION_STATUSES)[number]}`) : status;
 }
 
 export function useDocumentTitle(title: string): void {

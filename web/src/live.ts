@@ -84,7 +84,14 @@ export function useDebounced(run: () => void, delayMs = 150): () => void {
   useEffect(() => {
     latest.current = run;
   });
-  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current);
+      // Reset too: React may mount again after this cleanup (StrictMode does), and a stale id would block every later call.
+      timer.current = undefined;
+    },
+    [],
+  );
   return useRef(() => {
     if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {

@@ -21,7 +21,8 @@ export const catalog: readonly Product[] = catalogJson;
 
 const titles = new Map((knowledgeJson as Array<{ id: string; title: string }>).map((article) => [article.id, article.title]));
 
-/** A cited article's title, a cited product's name, or else the citation as it came. */
+/** A cited article's title, a cited product's name ("product:<sku>"), or else the citation as it came. */
 export function citationLabel(citation: string, lang: Lang): string {
-  return titles.get(citation) ?? catalog.find((p) => p.sku === citation)?.name[lang] ?? citation;
+  const sku = citation.replace(/^product:/, '');
+  return titles.get(citation) ?? catalog.find((p) => p.sku === sku)?.name[lang] ?? citation;
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type DeskOverview, type DeskReport, type EscalationSummary } from '../api';
-import { useDocumentTitle, useI18n } from '../i18n';
+import { statusLabel, useDocumentTitle, useI18n } from '../i18n';
 import { formatDuration, formatTime, useDebounced, useEventStream, useNow } from '../live';
 import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
 
@@ -209,7 +209,7 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
                       <td>{e.queue}</td>
                       <td>{e.priority}</td>
                       <td>
-                        <span className={`badge status-${e.status}`}>{e.status}</span>
+                        <span className={`badge status-${e.status}`}>{statusLabel(t, e.status)}</span>
                       </td>
                       <td>{e.agentId ?? '—'}</td>
                       <td>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, newId, QUEUES, streamUrl, type Agent, type ConversationView, type EscalationDetail, type Role } from '../api';
-import { useI18n, type MessageKey } from '../i18n';
+import { statusLabel, useI18n, type MessageKey } from '../i18n';
 import { formatTime, useDebounced, useEventStream, useNow } from '../live';
 import type { StaffSession } from '../staff';
 import { Customer360Panel } from './Customer360Panel';
@@ -9,7 +9,7 @@ import { cannedReplies, suggestedReply } from './suggestions';
 
 type Call = <T>(path: string, opts?: { method?: string; body?: unknown }) => Promise<T>;
 
-const ROLE_LABEL: Record<Role, MessageKey> = { customer: 'widget.you', bot: 'widget.bot', agent: 'widget.agent', system: 'widget.system' };
+const ROLE_LABEL: Record<Role, MessageKey> = { customer: 'wb.role.customer', bot: 'widget.bot', agent: 'widget.agent', system: 'widget.system' };
 const CONVERSATION_EVENTS = ['message'] as const;
 const WORKING: ReadonlySet<string> = new Set(['active', 'waiting_customer']);
 /** Who may see personal data unmasked (the API checks it too, and audits every reveal). */
@@ -84,8 +84,8 @@ export function EscalationPanel({
     setDone(undefined);
     try {
       await call(`/api/escalations/${escalationId}/${path}`, { method: 'POST', body: body ?? {} });
-      setDone(t('wb.done', { action: t(action) }));
       await load();
+      setDone(t('wb.done', { action: t(action) }));
       onChanged();
       return true;
     } catch (failure) {
@@ -134,7 +134,7 @@ export function EscalationPanel({
         <header className="panel-head">
           <div>
             <h2 id="esc-title">
-              {escalation.escalationId} <span className={`badge status-${escalation.status}`}>{escalation.status}</span>
+              {escalation.escalationId} <span className={`badge status-${escalation.status}`}>{statusLabel(t, escalation.status)}</span>
               {escalation.priority === 'high' && <span className="badge priority-high">{t('wb.priority.high')}</span>}
             </h2>
             <p className="muted">
@@ -154,7 +154,7 @@ export function EscalationPanel({
           {canAccept && <p className="notice">{t('wb.acceptHint')}</p>}
           {escalation.status === 'queued' && <p className="notice">{t('wb.queuedHint')}</p>}
           {!mine && escalation.agentId && !ended && <p className="notice">{t('wb.otherAgent', { agent: escalation.agentId })}</p>}
-          {ended && <p className="notice">{t('wb.endedHint', { status: escalation.status })}</p>}
+          {ended && <p className="notice">{t('wb.endedHint', { status: statusLabel(t, escalation.status) })}</p>}
           {escalation.csatScore !== undefined && <p className="ok">{t('wb.csat', { score: escalation.csatScore })}</p>}
         </div>
         {error && (

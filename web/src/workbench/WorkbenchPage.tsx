@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, OPEN_STATUSES, streamUrl, type Agent, type AgentStatus, type EscalationDetail, type EscalationSummary, type SlaClock } from '../api';
-import { useDocumentTitle, useI18n } from '../i18n';
+import { statusLabel, useDocumentTitle, useI18n } from '../i18n';
 import { useDebounced, useEventStream, useNow } from '../live';
 import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
 import { EscalationPanel } from './EscalationPanel';
@@ -50,12 +50,15 @@ function Workbench({ session, call, onSignOut }: { session: StaffSession; call: 
   const [error, setError] = useState<string>();
   const me = session.user.username;
 
+  /** Counts the agent's own status changes, so a list fetched before one cannot put the old status back. */
+  const statusChanges = useRef(0);
   const loadAgents = useCallback(async () => {
+    const changesBefore = statusChanges.current;
     const { agents: list } = await call<{ agents: Agent[] }>('/api/agents');
     setAgents(list);
     const self = list.find((a) => a.agentId === me);
     setNotAgent(!self);
-    if (self) setStatus(self.status);
+    if (self && statusChanges.current === changesBefore) setStatus(self.status);
   }, [call, me]);
 
   const loadQueue = useCallback(async () => {
@@ -75,15 +78,17 @@ function Workbench({ session, call, onSignOut }: { session: StaffSession; call: 
           return { escalation, fetchedAt: Date.now() };
         }
       };
-      const [openItems, queuedItems] = await Promise.all([Promise.all(open.map(withClocks)), Promise.all(inQueue.map(withClocks))]);
-      setMine(openItems);
-      setWaiting(queuedItems);
+      const items = await Promise.all([...open, ...inQueue].map(withClocks));
+      // The lists come from the read model, which may lag the workflow by a write: sort by what the detail says.
+      const isMine = (item: QueueItem) => item.escalation.agentId === me && OPEN_STATUSES.includes(item.escalation.status);
+      setMine(items.filter(isMine));
+      setWaiting(items.filter((item) => !isMine(item) && item.escalation.status === 'queued'));
       setEnded(own.escalations.filter((e) => !OPEN_STATUSES.includes(e.status)).slice(0, RECENTLY_ENDED));
       setError(undefined);
     } catch (failure) {
       setError(errorMessage(failure));
     }
-  }, [call]);
+  }, [call, me]);
 
   const reloadQueue = useDebounced(() => void loadQueue(), 200);
   /** Bumped by each event on the agent's stream, so the open escalation reloads too (a reassignment, an SLA alert). */
@@ -103,6 +108,7 @@ function Workbench({ session, call, onSignOut }: { session: StaffSession; call: 
 
   async function changeStatus(next: AgentStatus) {
     try {
+      statusChanges.current += 1;
       await call('/api/agents/me/status', { method: 'PUT', body: { status: next } });
       setStatus(next);
       void loadQueue();
@@ -151,7 +157,7 @@ function Workbench({ session, call, onSignOut }: { session: StaffSession; call: 
                   <button type="button" className={`queue-item${selected === e.escalationId ? ' selected' : ''}`} aria-current={selected === e.escalationId} onClick={() => setSelected(e.escalationId)}>
                     <span className="queue-item-title">{e.escalationId}</span>
                     <span className="muted">
-                      {e.status}
+                      {statusLabel(t, e.status)}
                       {e.csatScore !== undefined ? ` · ★${e.csatScore}` : ''}
                     </span>
                   </button>
@@ -191,7 +197,7 @@ function QueueSection({ title, items, selected, onSelect, now }: { title: string
                   {e.priority === 'high' && <span className="badge priority-high">{t('wb.priority.high')}</span>}
                 </span>
                 <span className="muted">
-                  {e.queue} · <span className={`badge status-${e.status}`}>{e.status}</span> · {e.reason}
+                  {e.queue} · <span className={`badge status-${e.status}`}>{statusLabel(t, e.status)}</span> · {e.reason}
                 </span>
                 {sla && (
                   <span className="sla-pair">
