@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  isCancellation,
   proxyActivities,
   startChild,
   upsertSearchAttributes,
@@ -51,6 +52,14 @@ export function refuseIf(problem: string | undefined): void {
   if (problem) throw ApplicationFailure.create({ type: 'InvalidCaseAction', message: problem, nonRetryable: true });
 }
 
+/**
+ * Thrown out of a wait when ops cancel the case. Only waits are interrupted: an activity already
+ * running (a database write, a message) finishes, so nothing is left half done.
+ */
+export class CaseCancelled extends Error {
+  override name = 'CaseCancelled';
+}
+
 function messageOf(error: unknown): string {
   const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
   return cause instanceof Error ? cause.message : String(cause);
@@ -62,6 +71,14 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
   const indexed = workflowInfo().typedSearchAttributes.get(CaseTypeKey) !== undefined;
 
   const persist = () => records.recordCase(state.view);
+
+  /** Waits for `ready` (or the timeout: answers whether it became ready), unless the case is cancelled first. */
+  async function wait(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
+    const done = () => ready() || state.cancelled;
+    const met = timeoutMs === undefined ? (await condition(done), true) : await condition(done, timeoutMs);
+    if (state.cancelled) throw new CaseCancelled();
+    return met;
+  }
 
   function setStatus(status: CaseStatus, detail?: string): void {
     state.moveTo(status, Date.now(), detail);
@@ -90,11 +107,11 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
       try {
         return await run();
       } catch (error) {
-        if (refusalOf(error) || !(error instanceof ActivityFailure)) throw error;
+        if (refusalOf(error) || isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
         state.stepFailed(name, messageOf(error), Date.now());
         if (indexed) upsertSearchAttributes([{ key: StatusKey, value: 'step_failed' }]);
         await persist();
-        await condition(() => state.retryRequested);
+        await wait(() => state.retryRequested);
         if (indexed) upsertSearchAttributes([{ key: StatusKey, value: state.status }]);
         await persist();
       }
@@ -110,11 +127,11 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     state.set('approvalTaskId', taskId);
     setStatus('awaiting_approval', `${kind} of ${amount}`);
     await persist();
-    if (!(await condition(() => state.approval !== undefined, settings.approvalWaitMs))) {
+    if (!(await wait(() => state.approval !== undefined, settings.approvalWaitMs))) {
       await records.escalateApprovalTask({ taskId, caseId: party.caseId });
       state.record('approval_escalated', Date.now(), { detail: taskId });
       await persist();
-      await condition(() => state.approval !== undefined);
+      await wait(() => state.approval !== undefined);
     }
     const decision = state.approval!;
     await records.closeApprovalTask({ taskId, decision: decision.decision, by: decision.by, ...(decision.note ? { note: decision.note } : {}) });
@@ -152,5 +169,5 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     return { escalationId: task.escalationId, result: (): Promise<EscalationView> => child.result() };
   }
 
-  return { persist, setStatus, notify, step, approval, startDeskTask, records };
+  return { persist, wait, setStatus, notify, step, approval, startDeskTask, records };
 }

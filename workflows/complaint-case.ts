@@ -2,7 +2,7 @@ import { CancellationScope, allHandlersFinished, condition, isCancellation, setH
 import { CaseState } from '../domain/cases/case-state';
 import type { CaseView, ComplaintCaseInput } from '../domain/cases/types';
 import type { EscalationView } from '../domain/escalation/escalation-state';
-import { cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, refuseIf, retryStepUpdate } from './case-common';
+import { CaseCancelled, cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, refuseIf, retryStepUpdate } from './case-common';
 
 /**
  * A complaint until someone resolves it: acknowledged within its SLA, given a severity and priority
@@ -15,8 +15,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   const openedAt = Date.now();
   const state = new CaseState({ caseId: input.caseId, type: 'complaint', customerId: input.customerId, orderId: input.orderId, conversationId: input.conversationId, channel: input.channel }, 'acknowledging', openedAt);
   const kit = caseToolkit(state, input, settings);
-  const { persist, setStatus, notify, step } = kit;
-  const untilResolved = new CancellationScope();
+  const { persist, wait, setStatus, notify, step } = kit;
   let agentOutcome: EscalationView | undefined;
 
   setHandler(caseEventSignal, (event) => void state.apply(event, Date.now()));
@@ -25,7 +24,6 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     cancelCaseUpdate,
     async ({ reason, by }) => {
       state.requestCancel(reason, by, Date.now());
-      untilResolved.cancel();
       await condition(() => !state.isOpen);
       return state.view;
     },
@@ -44,9 +42,10 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
 
   await persist();
   try {
-    await untilResolved.run(handle);
+    await handle();
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!(error instanceof CaseCancelled) && !isCancellation(error)) throw error;
+    if (!state.cancelled) state.requestCancel('workflow cancelled', 'temporal', Date.now());
   }
   if (state.cancelled && state.isOpen) {
     await CancellationScope.nonCancellable(async () => {
@@ -87,7 +86,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     await persist();
 
     for (const [index, afterMs] of settings.complaintTierMs.entries()) {
-      if (await condition(resolved, Math.max(1, openedAt + afterMs - Date.now()))) return;
+      if (await wait(resolved, Math.max(1, openedAt + afterMs - Date.now()))) return;
       const tier = index + 2;
       state.set('tier', tier);
       state.set('priority', 'high');
@@ -96,7 +95,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
       await notify(`tier-${tier}`, { kind: 'complaint_escalated', tier });
       await persist();
     }
-    await condition(resolved);
+    await wait(resolved);
   }
 
   async function resolve(): Promise<void> {

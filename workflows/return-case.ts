@@ -1,7 +1,7 @@
 import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { CaseState } from '../domain/cases/case-state';
 import type { CaseView, ClosureReason, ReturnCaseInput } from '../domain/cases/types';
-import { cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, orderSystem, refusalOf, refuseIf, retryStepUpdate } from './case-common';
+import { CaseCancelled, cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, orderSystem, refusalOf, refuseIf, retryStepUpdate } from './case-common';
 
 const DAY_MS = 86_400_000;
 /** Marks the change that writes the read model as soon as the return label exists. */
@@ -17,8 +17,7 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
   const { settings } = input;
   const state = new CaseState({ caseId: input.caseId, type: input.request, customerId: input.customerId, orderId: input.orderId, conversationId: input.conversationId, channel: input.channel }, 'checking', Date.now());
   const kit = caseToolkit(state, input, settings);
-  const { persist, setStatus, notify, step } = kit;
-  const beforeCommitment = new CancellationScope();
+  const { persist, wait, setStatus, notify, step } = kit;
 
   setHandler(caseEventSignal, (event) => void state.apply(event, Date.now()));
   setHandler(caseViewQuery, () => state.view);
@@ -26,7 +25,6 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     cancelCaseUpdate,
     async ({ reason, by }) => {
       state.requestCancel(reason, by, Date.now());
-      beforeCommitment.cancel();
       await condition(() => !state.isOpen);
       return state.view;
     },
@@ -44,9 +42,11 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
   await persist();
   let outcome: { amount: number; items: Array<{ sku: string; quantity: number }> } | 'ended';
   try {
-    outcome = await beforeCommitment.run(() => returnTheItem());
+    outcome = await returnTheItem();
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!(error instanceof CaseCancelled) && !isCancellation(error)) throw error;
+    // Cancelled in Temporal itself (not through the API) still ends the case properly.
+    if (!state.cancelled) state.requestCancel('workflow cancelled', 'temporal', Date.now());
     outcome = 'ended';
   }
   if (state.cancelled && state.isOpen) {
@@ -66,7 +66,7 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
   await condition(allHandlersFinished);
   return state.view;
 
-  /** Everything before money moves or goods ship; a cancellation may stop it at any point. */
+  /** Everything before money moves or goods ship; a cancellation stops it at its next wait. */
   async function returnTheItem(): Promise<{ amount: number; items: Array<{ sku: string; quantity: number }> } | 'ended'> {
     const verdict = await step('eligibility', () => orderSystem.checkReturnEligibility({ orderId: input.orderId, customerId: input.customerId, reason: input.reason }));
     if (!verdict.eligible) {
@@ -92,12 +92,12 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     await notify('picked-up', { kind: 'picked_up', rmaId: label.rmaId });
     await persist();
 
-    await condition(() => state.received);
+    await wait(() => state.received);
     setStatus('inspecting');
     await notify('received', { kind: 'received', rmaId: label.rmaId });
     await persist();
 
-    await condition(() => state.inspection !== undefined);
+    await wait(() => state.inspection !== undefined);
     if (!state.inspection!.passed) {
       await notify('inspection-failed', { kind: 'inspection_failed', ...(state.inspection!.note ? { note: state.inspection!.note } : {}) });
       finish('inspection_failed');
@@ -113,12 +113,12 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     const labelledAt = Date.now();
     const reminders = settings.pickupReminderMs.filter((ms) => ms < settings.pickupDeadlineMs);
     for (const [index, afterMs] of reminders.entries()) {
-      if (await condition(() => state.pickedUp, Math.max(1, labelledAt + afterMs - Date.now()))) return true;
+      if (await wait(() => state.pickedUp, Math.max(1, labelledAt + afterMs - Date.now()))) return true;
       state.record('pickup_reminder', Date.now(), { detail: `day ${Math.round(afterMs / DAY_MS)}` });
       await notify(`pickup-reminder-${index + 1}`, { kind: 'pickup_reminder', rmaId, daysLeft: Math.max(0, Math.round((settings.pickupDeadlineMs - afterMs) / DAY_MS)) });
       await persist();
     }
-    if (await condition(() => state.pickedUp, Math.max(1, labelledAt + settings.pickupDeadlineMs - Date.now()))) return true;
+    if (await wait(() => state.pickedUp, Math.max(1, labelledAt + settings.pickupDeadlineMs - Date.now()))) return true;
     await notify('pickup-timeout', { kind: 'pickup_timeout', rmaId });
     finish('pickup_timeout', 'cancelled');
     await persist();

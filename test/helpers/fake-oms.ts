@@ -22,6 +22,12 @@ export interface FakeOms {
   /** The next `times` requests to a path prefix answer 500. */
   failNext(pathPrefix: string, times: number): void;
   rejectRefunds: boolean;
+  /**
+   * Refunds are made on arrival but their answers held back until released: a crash in that gap is
+   * the case where the gateway has paid and the caller never heard. Resolves with the first one held.
+   */
+  holdRefundAnswers(): Promise<FakeOmsRequest>;
+  releaseHeld(): void;
   stop(): Promise<void>;
 }
 
@@ -33,6 +39,7 @@ export async function startFakeOms(secret = 'fake-oms-secret-0123456789'): Promi
   ]);
   const failures: Array<{ prefix: string; left: number }> = [];
   const labels = new Map<string, Record<string, unknown>>();
+  let hold: { arrived: (request: FakeOmsRequest) => void; answers: Array<() => void> } | undefined;
 
   const read = (req: IncomingMessage) =>
     new Promise<Buffer>((resolve, reject) => {
@@ -51,10 +58,26 @@ export async function startFakeOms(secret = 'fake-oms-secret-0123456789'): Promi
     failNext(prefix, times) {
       failures.push({ prefix, left: times });
     },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    holdRefundAnswers() {
+      return new Promise((arrived) => {
+        hold = { arrived, answers: [] };
+      });
+    },
+    releaseHeld() {
+      const answers = hold?.answers ?? [];
+      hold = undefined;
+      for (const answer of answers) answer();
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   const server: Server = createServer((req, res) => {
+    // A caller that died mid-request leaves a socket nobody reads; answering it must not throw.
+    res.on('error', () => undefined);
     void (async () => {
       const raw = await read(req);
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -86,7 +109,10 @@ export async function startFakeOms(secret = 'fake-oms-secret-0123456789'): Promi
         if (fake.rejectRefunds) return send(422, { code: 'refund_rejected', message: 'card account closed' });
         const refund = { refundId: `EXT-RF-${fake.refunds.size + 1}`, orderId: String(body.orderId), amount: Number(body.amount) };
         fake.refunds.set(idempotencyKey, refund);
-        return send(200, { refundId: refund.refundId, amount: refund.amount, status: 'succeeded' });
+        const answer = () => send(200, { refundId: refund.refundId, amount: refund.amount, status: 'succeeded' });
+        if (!hold) return answer();
+        hold.answers.push(answer);
+        return hold.arrived(fake.requests.at(-1)!);
       }
       if (req.method === 'POST' && path === '/shipments/replacements') return send(409, { code: 'out_of_stock', message: 'nothing left' });
       return send(404, { error: 'no such route' });

@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOms, type FakeOms } from '../helpers/fake-oms';
 import { http, startTestSystem, type TestSystem } from '../helpers/stack';
+import { killWorkerProcesses, startWorkerProcess, workerEnvironment, writeWorkflowBundle } from '../helpers/worker-process';
 
 let oms: FakeOms;
 let system: TestSystem;
 let ops: string;
+const scratch = mkdtempSync(path.join(tmpdir(), 'loopdesk-cases-'));
 
 beforeAll(async () => {
   oms = await startFakeOms();
@@ -13,8 +18,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killWorkerProcesses();
   await system?.stop();
   await oms?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 const api = (method: string, path: string, body?: unknown) => http(system.api.url, method, path, { token: ops, ...(body === undefined ? {} : { body }) });
@@ -62,4 +69,36 @@ describe('a return against an external OMS and payment gateway over HTTP', () =>
     const closed = await caseAt(started.json.caseId as string, 'closed');
     expect(closed.closureReason).toBe('ineligible');
   });
+});
+
+describe('a worker killed (SIGKILL) while the gateway is paying a refund', () => {
+  it('pays once: the retried refund carries the same idempotency key and the gateway answers with the first refund', async () => {
+    const started = await api('POST', '/api/cases', { type: 'return', customerId: 'c-1011', orderId: 'EXT-1001', reason: 'fault', details: 'seam split' });
+    const caseId = started.json.caseId as string;
+    await caseAt(caseId, 'awaiting_pickup');
+
+    // The case moves to a worker in a child process, the kind a test can kill like a crash.
+    await system.worker.stop();
+    const bundlePath = await writeWorkflowBundle(scratch);
+    const env = { ...workerEnvironment(system.config, system.endpoints), OMS_BASE_URL: oms.url, OMS_SECRET: oms.secret, CASE_CSAT_WAIT: '1s' };
+    const doomed = await startWorkerProcess(env, { bundlePath });
+
+    const held = oms.holdRefundAnswers();
+    await api('POST', `/api/cases/${caseId}/events`, { type: 'carrier', status: 'picked_up' });
+    await api('POST', `/api/cases/${caseId}/events`, { type: 'warehouse', status: 'inspected', passed: true });
+    const first = await held;
+    await doomed.kill();
+    oms.releaseHeld();
+    expect(oms.refunds.get(`refund:${caseId}`)).toBeDefined();
+
+    // A fresh worker: Temporal retries the refund when its attempt times out (30 s).
+    system.worker = await system.startWorker();
+    const closed = await caseAt(caseId, 'closed', 80_000);
+    const attempts = oms.requests.filter((r) => r.path === '/refunds' && r.idempotencyKey === first.idempotencyKey);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect([...oms.refunds.keys()].filter((key) => key === `refund:${caseId}`)).toHaveLength(1);
+    expect(closed).toMatchObject({ closureReason: 'refunded', refund: { refundId: oms.refunds.get(`refund:${caseId}`)!.refundId } });
+    expect(closed.timeline.filter((t) => t.type === 'refunded')).toHaveLength(1);
+    expect(await system.db.models.Delivery.countDocuments({ idempotencyKey: `case:${caseId}:refund-issued` })).toBe(1);
+  }, 120_000);
 });

@@ -8,11 +8,11 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { connectDatabase, type Database } from '../../activities/db/models';
-import { routerMessenger } from '../../activities/escalation';
 import { seedDemoData, seedReferenceData } from '../../activities/seed';
 import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseEvent, type CaseStatus, type CaseView } from '../../domain/cases/types';
 import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflows/case-common';
 import { complaintCaseWorkflow } from '../../workflows/complaint-case';
+import { assignedSignal } from '../../workflows/agent-router';
 import { acceptUpdate, resolveUpdate } from '../../workflows/escalation';
 import { returnCaseWorkflow } from '../../workflows/return-case';
 import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
@@ -170,6 +170,23 @@ describe('return case workflow', () => {
     expect(await db.models.Refund.countDocuments({ orderId: 'LD20261001' })).toBe(1);
   });
 
+  it('ships a replacement for an exchange, and reserves its stock once', async () => {
+    const before = (await db.models.Product.findOne({ sku: 'KB-BAG-01' }).lean())!.stock!;
+    const handle = await startReturn({ orderId: 'LD20261007', customerId: 'c-1006', request: 'exchange', reason: 'fault' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await returnItem(handle);
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 5 });
+    const done = await handle.result();
+    expect(done).toMatchObject({ type: 'exchange', status: 'closed', closureReason: 'replaced' });
+    const shipment = await db.models.Shipment.findOne({ idempotencyKey: `replacement:${caseId}` }).lean();
+    expect(shipment).toMatchObject({ shipmentId: done.replacementShipmentId, kind: 'replacement', direction: 'outbound', orderId: 'LD20261007' });
+    expect((await db.models.Product.findOne({ sku: 'KB-BAG-01' }).lean())!.stock).toBe(before - 1);
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
+    expect((await deliveriesOf(caseId)).find((d) => d.step === 'replacement-shipped')?.text).toContain(shipment!.trackingNumber);
+  });
+
   it('refunds instead when the replacement is out of stock', async () => {
     await db.models.Product.updateOne({ sku: 'AC-EARBUD-2' }, { $set: { stock: 0 } });
     const handle = await startReturn({ orderId: 'LD20261006', customerId: 'c-1005', request: 'exchange', reason: 'fault' });
@@ -198,11 +215,10 @@ describe('return case workflow', () => {
     const task = await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean();
     expect(task).toMatchObject({ reason: 'case_finance' });
 
-    const supervisor = await db.models.Agent.findOneAndUpdate({ agentId: 'supervisor' }, { $set: { status: 'online' } }, { new: true }).lean();
-    await routerMessenger(env.client, taskQueue)({ kind: 'agentUpdated', agent: { agentId: 'supervisor', skills: supervisor!.skills, capacity: supervisor!.capacity, status: 'online' } });
-    const desk = env.client.workflow.getHandle(`escalation-${waiting.escalationId}`);
-    for (let i = 0; i < 100 && (await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean())?.status !== 'assigned'; i += 1) await new Promise((r) => setTimeout(r, 100));
     expect((await db.models.Escalation.findOne({ escalationId: waiting.escalationId }).lean())?.queue).toBe('finance');
+    // The desk's router is tested on its own; here a finance agent is handed the task directly.
+    const desk = env.client.workflow.getHandle(`escalation-${waiting.escalationId}`);
+    await desk.signal(assignedSignal, { agentId: 'supervisor' });
     await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'supervisor' }] });
     await desk.executeUpdate(resolveUpdate, { args: [{ agentId: 'supervisor', note: 'refunded by bank transfer' }] });
 
@@ -213,7 +229,6 @@ describe('return case workflow', () => {
     expect(done.timeline.find((t) => t.type === 'finance_settled')).toMatchObject({ by: 'supervisor', detail: 'refunded by bank transfer' });
     expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
     expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['refund-delayed', 'finance-settled']));
-    await db.models.Agent.updateOne({ agentId: 'supervisor' }, { $set: { status: 'offline' } });
   });
 
   it('can be cancelled with a reason while waiting for pickup, but not once it has ended', async () => {
@@ -261,7 +276,7 @@ describe('complaint case workflow', () => {
     expect(told.find((d) => d.step === 'resolved')).toMatchObject({ channel: 'email', to: 'emily.chen@example.com' });
   });
 
-  it('closes as resolved by the agent when the desk resolves it first, with a small coupon needing no approval', async () => {
+  it('closes as resolved by the agent when the desk resolves it first', async () => {
     const caseId = newCaseId('CMP');
     const handle = await env.client.workflow.start(complaintCaseWorkflow, {
       workflowId: caseWorkflowId(caseId),
@@ -270,10 +285,8 @@ describe('complaint case workflow', () => {
     });
     const assigned = await atStatus(handle, 'assigned');
     expect(assigned).toMatchObject({ severity: 'medium', priority: 'normal' });
-    const agent = await db.models.Agent.findOneAndUpdate({ agentId: 'agent' }, { $set: { status: 'online' } }, { new: true }).lean();
-    await routerMessenger(env.client, taskQueue)({ kind: 'agentUpdated', agent: { agentId: 'agent', skills: agent!.skills, capacity: agent!.capacity, status: 'online' } });
-    for (let i = 0; i < 100 && (await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean())?.status !== 'assigned'; i += 1) await new Promise((r) => setTimeout(r, 100));
     const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    await desk.signal(assignedSignal, { agentId: 'agent' });
     await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] });
     await desk.executeUpdate(resolveUpdate, { args: [{ agentId: 'agent', note: '已向快递公司反馈并致歉' }] });
     await atStatus(handle, 'awaiting_csat');
@@ -282,6 +295,5 @@ describe('complaint case workflow', () => {
     expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved_by_agent' });
     expect(done.timeline.find((t) => t.type === 'agent_resolved')).toMatchObject({ by: 'agent', detail: '已向快递公司反馈并致歉' });
     expect(done.couponCode).toBeUndefined();
-    await db.models.Agent.updateOne({ agentId: 'agent' }, { $set: { status: 'offline' } });
   });
 });
