@@ -226,7 +226,11 @@ describe('the web pages', () => {
     await eventually(async () => {
       const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
       return row?.agentId === 'agent' && row.status === 'assigned' ? true : undefined;
-    }, 'the reassignment');
+    }, 'the reassignment').catch(async (error: unknown) => {
+      const row = await system.db.models.Escalation.findOne({ escalationId }).lean();
+      const agents = await http(system.api.url, 'GET', '/api/desk/overview', { token: await system.token('supervisor') });
+      throw new Error(`${String(error)}; escalation: ${JSON.stringify(row?.timeline)}; desk: ${agents.text}`);
+    });
     await agent.getByText('Assigned to you: accept it to start working.').waitFor();
     await agent.getByRole('button', { name: 'Accept', exact: true }).click();
     await agent.getByRole('button', { name: 'Hand back to bot' }).click();
