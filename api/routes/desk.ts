@@ -66,12 +66,21 @@ export function deskRoutes(table: RouteTable, deps: { desk: DeskService; models:
   table.add({
     method: 'get',
     path: '/api/escalations/:id',
-    summary: "An escalation with its hand-off packet, SLA clocks, transcript and the customer's 360° profile (personal data masked unless the role may see it)",
+    summary: "An escalation with its hand-off packet, SLA clocks, transcript and the customer's 360° profile (personal data masked unless revealed)",
     tags: ['desk'],
     access: { roles: ['agent', 'supervisor', 'ops'] },
     params: escalationParams,
-    responses: { 200: { description: 'The escalation' }, 404: { description: 'No such escalation' } },
-    handler: async ({ params, principal }) => ({ body: await desk.getEscalation(params.id, canSeePii(principal)) }),
+    query: z.strictObject({
+      reveal: z.enum(['true', 'false']).default('false').describe('Show personal data unmasked: supervisors and admins only, and audited.'),
+    }),
+    responses: { 200: { description: 'The escalation' }, 403: { description: 'Reveal asked for without the role' }, 404: { description: 'No such escalation' } },
+    handler: async ({ params, query, principal, actor, origin }) => {
+      const reveal = query.reveal === 'true';
+      if (reveal && !canSeePii(principal)) throw new HttpError(403, 'forbidden', `Revealing personal data needs one of the roles: ${PII_REVEAL_ROLES.join(', ')}.`);
+      const escalation = await desk.getEscalation(params.id, reveal);
+      if (reveal) await deps.audit.record({ actor, action: 'pii.reveal', target: { type: 'escalation', id: params.id }, details: { customerId: escalation.customerId }, ...origin });
+      return { body: escalation };
+    },
   });
 
   const action = (path: string, summary: string, body: z.ZodType | undefined, run: (id: string, agentId: string, body: never, principal: Principal | undefined) => Promise<unknown>) =>

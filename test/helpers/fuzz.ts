@@ -288,8 +288,9 @@ export function plausible(schema: JsonSchema, depth = 0): fc.Arbitrary<Value> {
       return ok.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ok) }, { weight: 1, arbitrary: nastyString }) : nastyString;
     }
     case 'integer':
+      return fc.integer({ min: Math.ceil(schema.minimum ?? -1_000), max: Math.floor(schema.maximum ?? 1_000) });
     case 'number':
-      return fc.integer({ min: schema.minimum ?? -1_000, max: schema.maximum ?? 1_000 });
+      return fc.double({ min: schema.minimum ?? -1_000, max: schema.maximum ?? 1_000, noNaN: true, noDefaultInfinity: true });
     case 'boolean':
       return fc.boolean();
     case 'array':

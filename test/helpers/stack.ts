@@ -32,6 +32,8 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     PAYLOAD_KEYS: testPayloadKeys,
     RATE_LIMIT_LOGIN: '100000',
     RATE_LIMIT_PUBLIC: '100000',
+    // Test systems run side by side: the inbound mail server takes any free port.
+    SMTP_INBOUND_PORT: '0',
     ...env,
   });
 }

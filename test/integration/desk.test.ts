@@ -48,6 +48,12 @@ describe('the desk through the API', () => {
     const customer = assigned.customer as { tier: string; phone: string; recentOrders: Array<{ orderId: string }> };
     expect(customer.tier).toBe('silver');
     expect(customer.phone).toBe('139****9002');
+    const supervisorView = (await api('GET', `/api/escalations/${escalationId}`, supervisor)).json as { customer: { phone: string } };
+    expect(supervisorView.customer.phone).toBe('139****9002');
+    expect((await api('GET', `/api/escalations/${escalationId}?reveal=true`, agent)).status).toBe(403);
+    const revealed = (await api('GET', `/api/escalations/${escalationId}?reveal=true`, supervisor)).json as { customer: { phone: string } };
+    expect(revealed.customer.phone).toBe('13900139002');
+    expect(await system.db.models.AuditEntry.countDocuments({ action: 'pii.reveal', 'target.id': escalationId, 'actor.id': 'supervisor' })).toBe(1);
     expect(customer.recentOrders.map((o) => o.orderId)).toContain('LD20261003');
     expect((assigned.packet as { summary: string }).summary).toContain('reason: requested');
     expect((assigned.transcript as Array<{ text: string }>).map((t) => t.text)).toContain('转人工');

@@ -55,7 +55,7 @@ export function EscalationPanel({
 
   const load = useCallback(async () => {
     try {
-      const escalation = await call<EscalationDetail>(`/api/escalations/${escalationId}`);
+      const escalation = await call<EscalationDetail>(`/api/escalations/${escalationId}?reveal=${revealed}`);
       const conversation = await call<ConversationView>(`/api/conversations/${encodeURIComponent(escalation.conversationId)}?reveal=${revealed}`);
       setDetail({ escalation: { ...escalation, transcript: conversation.transcript }, fetchedAt: Date.now() });
     } catch (failure) {
