@@ -9,6 +9,7 @@ import { AGENT_ROUTER_WORKFLOW_ID, routerViewQuery } from '../../workflows/agent
 import { acceptUpdate, escalationViewQuery, handBackUpdate, reassignUpdate, replyUpdate, resolveUpdate, transferUpdate } from '../../workflows/escalation';
 import { notFound } from '../errors';
 
+const RECENT_EVENTS = 8;
 const RECENT_ORDERS = 5;
 const RECENT_CONVERSATIONS = 5;
 
@@ -32,6 +33,7 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       models.Case.find({ customerId }, { _id: 0, caseId: 1, type: 1, status: 1, orderId: 1, createdAt: 1, priority: 1, closureReason: 1, timeline: 1 }).sort({ createdAt: -1 }).limit(RECENT_ORDERS).lean(),
       models.BehaviourEvent.countDocuments({ customerId }),
     ]);
+    const recentEvents = await models.BehaviourEvent.find({ customerId }, { _id: 0, type: 1, occurredAt: 1, properties: 1 }).sort({ occurredAt: -1 }).limit(RECENT_EVENTS).lean();
     const mask = (value?: string | null) => (value ? (revealPii ? value : maskPii(value)) : undefined);
     return {
       customerId,
@@ -46,6 +48,11 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       pastConversations: conversations,
       cases,
       eventCount: events,
+      recentEvents: recentEvents.map((e) => {
+        const props = (e.properties ?? {}) as { sku?: unknown; orderId?: unknown };
+        return { type: e.type, occurredAt: e.occurredAt, ...(typeof props.sku === 'string' ? { sku: props.sku } : {}), ...(typeof props.orderId === 'string' ? { orderId: props.orderId } : {}) };
+      }),
+      ...(profile?.rfm?.segment ? { segment: profile.rfm.segment } : {}),
     };
   }
 

@@ -55,6 +55,9 @@ describe('the desk through the API', () => {
     expect(revealed.customer.phone).toBe('13900139002');
     expect(await system.db.models.AuditEntry.countDocuments({ action: 'pii.reveal', 'target.id': escalationId, 'actor.id': 'supervisor' })).toBe(1);
     expect(customer.recentOrders.map((o) => o.orderId)).toContain('LD20261003');
+    const { eventCount, recentEvents } = assigned.customer as { eventCount: number; recentEvents: Array<{ type: string }> };
+    expect(eventCount).toBeGreaterThan(0);
+    expect(recentEvents.length).toBe(Math.min(eventCount, 8));
     expect((assigned.packet as { summary: string }).summary).toContain('reason: requested');
     expect((assigned.transcript as Array<{ text: string }>).map((t) => t.text)).toContain('转人工');
 

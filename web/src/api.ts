@@ -186,6 +186,8 @@ export interface Customer360 {
   pastConversations: Array<{ conversationId: string; channel?: string; status?: string; turns?: number; lastMessageAt?: string; outcome?: string }>;
   cases: CaseSummary[];
   eventCount: number;
+  /** The customer's RFM segment (champions, loyal, at_risk, …) once purchases have been scored. */
+  segment?: string;
   /** Newer APIs list the latest behaviour events too. */
   recentEvents?: Array<{ type: string; occurredAt?: string; at?: string; sku?: string; orderId?: string }>;
 }

@@ -29,6 +29,12 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
         )}
         <dt>{t('wb.events')}</dt>
         <dd>{customer.eventCount}</dd>
+        {customer.segment && (
+          <>
+            <dt>{t('wb.segment')}</dt>
+            <dd>{customer.segment}</dd>
+          </>
+        )}
       </dl>
       {customer.doNotContact && <p className="notice">{t('wb.doNotContact')}</p>}
 
