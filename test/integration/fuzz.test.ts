@@ -91,13 +91,35 @@ async function documentCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
+/**
+ * Counts once the system's own start-up work is done: the worker's first journeys, the outbox
+ * dispatcher and the scheduled rescoring write a few rows of their own shortly after start.
+ */
+async function settledCounts(): Promise<Record<string, number>> {
+  let previous = await documentCounts();
+  for (let quiet = 0; quiet < 2; ) {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const current = await documentCounts();
+    quiet = JSON.stringify(current) === JSON.stringify(previous) ? quiet + 1 : 0;
+    previous = current;
+  }
+  return previous;
+}
+
 function resolveRef(doc: OpenApiDocument, schema: JsonSchema | undefined): JsonSchema | undefined {
   const ref = schema?.$ref?.replace('#/components/schemas/', '');
   return ref ? doc.components?.schemas?.[ref] : schema;
 }
 
+/**
+ * Routes that take no input at all and act when called by someone allowed to: any request that
+ * passes their role check is a valid one, so they would write by design. Their access rules are
+ * still checked by the role-matrix test.
+ */
+const ACT_WITHOUT_INPUT = new Set(['POST /api/rfm/rescore']);
+
 function fuzzRoutes(registered: RegisteredRoute[], doc: OpenApiDocument): FuzzRoute[] {
-  const fromTable = registered.map((route): FuzzRoute => {
+  const fromTable = registered.filter((route) => !ACT_WITHOUT_INPUT.has(`${route.method.toUpperCase()} ${route.path}`)).map((route): FuzzRoute => {
     const operation = doc.paths[route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[route.method];
     const parameters = operation?.parameters ?? [];
     const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
@@ -236,7 +258,7 @@ beforeAll(async () => {
       { label: 'cookie soup', headers: { cookie: '=; ;;==; a=%; $ne=1' } },
     ],
   };
-  countsBefore = await documentCounts();
+  countsBefore = await settledCounts();
 }, 240_000);
 
 afterAll(async () => {
@@ -246,7 +268,7 @@ afterAll(async () => {
 
 describe('fuzzing every route', () => {
   it('enumerates the routes and their schemas', () => {
-    expect(routes.filter((r) => !r.unknown).length).toBe(system.api.routes.length);
+    expect(routes.filter((r) => !r.unknown).length).toBe(system.api.routes.length - ACT_WITHOUT_INPUT.size);
     expect(routes.some((r) => r.path === '/openapi.json')).toBe(true);
     // Path parameters are documented, so valid-looking segments can be told from real ones.
     const undocumented = routes.filter((r) => !r.unknown).flatMap((r) => r.params.filter((p) => !p.schema).map((p) => `${r.path} :${p.name}`));
