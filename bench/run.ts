@@ -46,5 +46,8 @@ async function main(): Promise<number> {
   }
 }
 
+// Ctrl-C or a timeout: exit through process.exit, so the supervisor's exit hook stops the servers this run started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 // Exit explicitly: a benchmark's clients and timers must not keep the process alive once it has reported.
 process.exit(await main());
