@@ -41,6 +41,8 @@ const DUPLICATE_KEY = 11000;
 /** How long a publish keeps losing races for a seq to other processes before it gives up and lets Temporal retry it. */
 const ALLOCATION_BUDGET_MS = 10_000;
 const MAX_BACKOFF_MS = 20;
+/** How many seqs above a guessed one must be free for the guess to count as the highest plus one. */
+const HOLE_LOOKAHEAD = 2;
 const MAX_READ_LIMIT = 1000;
 const MAX_STREAMS = 32;
 const MAX_DATA_BYTES = 64 * 1024;
@@ -82,9 +84,29 @@ function toLiveEvent(row: { seq: number; streams: string[]; type: string; data?:
 export function createLiveFeed(models: Pick<Models, 'LiveEvent'>) {
   /** Publishes through this feed take turns, since they would only race each other for the same seq. */
   let turn: Promise<unknown> = Promise.resolve();
+  /** The seq this feed stored last: while no other process publishes, the next one is free. */
+  let lastStored: number | undefined;
 
+  /** The highest stored seq: a scan of the whole feed on stores that only index `_id` lookups (FerretDB). */
   async function latestSeq(): Promise<number> {
     return (await models.LiveEvent.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean())?.seq ?? 0;
+  }
+
+  const taken = async (seq: number) => (await models.LiveEvent.exists({ _id: seq })) !== null;
+
+  /**
+   * The seq to try next. After this feed's own last one, the next is the highest plus one unless
+   * another process has published since; a look at the few seqs above it (point reads by `_id`,
+   * cheap on every store) catches that, and also steps over a hole someone left behind. Otherwise,
+   * or when the guess loses the race anyway, ask for the highest.
+   */
+  async function nextSeq(guess: boolean): Promise<number> {
+    if (guess && lastStored !== undefined) {
+      const candidate = lastStored + 1;
+      const above = await Promise.all(Array.from({ length: HOLE_LOOKAHEAD }, (_, i) => taken(candidate + 1 + i)));
+      if (!above.some(Boolean)) return candidate;
+    }
+    return (await latestSeq()) + 1;
   }
 
   async function storedSeq(idempotencyKey: string): Promise<number | undefined> {
@@ -94,9 +116,10 @@ export function createLiveFeed(models: Pick<Models, 'LiveEvent'>) {
   async function append(streams: string[], event: LiveEventInput, idempotencyKey: string): Promise<number> {
     const giveUpAt = Date.now() + ALLOCATION_BUDGET_MS;
     for (let attempt = 1; ; attempt++) {
-      const seq = (await latestSeq()) + 1;
+      const seq = await nextSeq(attempt === 1);
       try {
-        await models.LiveEvent.create({ seq, streams: [...new Set(streams)], type: event.type, data: event.data, idempotencyKey, at: new Date() });
+        await models.LiveEvent.create({ _id: seq, seq, streams: [...new Set(streams)], type: event.type, data: event.data, idempotencyKey, at: new Date() });
+        lastStored = seq;
         return seq;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

@@ -1,6 +1,6 @@
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
-import { createMarketingModels, customerMarketingFields } from './marketing';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
+import { createMarketingModels, customerMarketingFields } from './marketing';
 import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
 /**
@@ -306,6 +306,8 @@ alertSchema.index({ at: -1 });
  */
 const liveEventSchema = new Schema(
   {
+    /** The seq again: stores that index only `_id` (FerretDB v1) answer a lookup by it without a scan. */
+    _id: { type: Number },
     seq: { type: Number, required: true },
     streams: { type: [String], required: true },
     type: { type: String, required: true },
@@ -315,6 +317,9 @@ const liveEventSchema = new Schema(
   },
   { timestamps: false, minimize: false },
 );
+liveEventSchema.pre('validate', function keyBySeq() {
+  if (this._id === undefined || this._id === null) this._id = this.seq;
+});
 liveEventSchema.index({ seq: 1 }, { unique: true });
 liveEventSchema.index({ streams: 1, seq: 1 });
 
@@ -356,14 +361,14 @@ export function createModels(connection: mongoose.Connection) {
     LiveEvent: connection.model('LiveEvent', liveEventSchema, 'live_events') as Model<LiveEventDoc>,
     Agent: connection.model('Agent', agentSchema, 'agents') as Model<AgentDoc>,
     Alert: connection.model('Alert', alertSchema, 'alerts') as Model<AlertDoc>,
-    ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
-    DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
     Shipment: connection.model('Shipment', shipmentSchema, 'shipments') as Model<ShipmentDoc>,
     Payment: connection.model('Payment', paymentSchema, 'payments') as Model<PaymentDoc>,
     Refund: connection.model('Refund', refundSchema, 'refunds') as Model<RefundDoc>,
     CaseTask: connection.model('CaseTask', caseTaskSchema, 'case_tasks') as Model<CaseTaskDoc>,
     GoodwillCoupon: connection.model('GoodwillCoupon', goodwillCouponSchema, 'goodwill_coupons') as Model<GoodwillCouponDoc>,
     WebhookEvent: connection.model('WebhookEvent', webhookEventSchema, 'webhook_events') as Model<WebhookEventDoc>,
+    ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
+    DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
     ...createMarketingModels(connection),
   };
 }
