@@ -152,8 +152,10 @@ describe('audit log and data-subject requests', () => {
   it('exports a customer and then erases their personal data, auditing both', async () => {
     const admin = await system.token('admin');
     await http(base, 'POST', '/api/conversations/dsr-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1011', text: 'my email is daniel.zhou@example.com' } });
+    await system.db.models.Delivery.create({ idempotencyKey: 'dsr-1:notice', channel: 'sms', customerId: 'c-1011', to: '13100131011', text: 'Daniel Zhou, your parcel is on its way', purpose: 'service', notBefore: new Date(Date.now() + 3_600_000) });
     const exported = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
     expect(exported.status).toBe(200);
+    expect((exported.json.Delivery as Array<{ to: string }>).map((d) => d.to)).toContain('13100131011');
     expect(JSON.stringify(exported.json)).toContain('daniel.zhou@example.com');
     expect((exported.json.orders as unknown[]).length).toBeGreaterThan(0);
 
@@ -165,6 +167,8 @@ describe('audit log and data-subject requests', () => {
     expect(text).not.toContain('13100131011');
     expect(text).not.toContain('Daniel Zhou');
     expect((after.json.orders as Array<{ total: number }>)[0]?.total).toBeGreaterThan(0);
+    // The queued notice is never sent now.
+    expect((after.json.Delivery as Array<{ idempotencyKey: string; status: string; failureReason?: string }>).find((d) => d.idempotencyKey === 'dsr-1:notice')).toMatchObject({ status: 'failed', failureReason: 'customer data erased' });
 
     const audit = await http(base, 'GET', '/api/audit?target=c-1011', { token: admin });
     const actions = (audit.json.entries as Array<{ action: string }>).map((e) => e.action);
