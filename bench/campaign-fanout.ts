@@ -32,6 +32,13 @@ export default async function run() {
   try {
     const db = await database(stack);
     const { models } = db;
+    // The API and worker start on an empty database (the API seeds the demo shop), then the audience is loaded.
+    const taskQueue = `bench-campaign-${randomUUID().slice(0, 8)}`;
+    const bundle = await writeWorkflowBundle(stack.dataDir);
+    const api = await startSystemProcess(stack, { role: 'api', taskQueue, bundlePath: bundle.path });
+    processes.push(api);
+    let worker = await startSystemProcess(stack, { role: 'worker', taskQueue, bundlePath: bundle.path });
+    processes.push(worker);
     const seedStarted = performance.now();
     for (let from = 0; from < CUSTOMERS; from += SEED_BATCH) {
       const rows = Array.from({ length: Math.min(SEED_BATCH, CUSTOMERS - from) }, (_, k) => {
@@ -51,12 +58,6 @@ export default async function run() {
     }
     const seedMs = performance.now() - seedStarted;
 
-    const taskQueue = `bench-campaign-${randomUUID().slice(0, 8)}`;
-    const bundle = await writeWorkflowBundle(stack.dataDir);
-    const api = await startSystemProcess(stack, { role: 'api', taskQueue, bundlePath: bundle.path });
-    processes.push(api);
-    let worker = await startSystemProcess(stack, { role: 'worker', taskQueue, bundlePath: bundle.path });
-    processes.push(worker);
 
     const token = await staffToken(api.apiUrl!, 'marketer');
     const response = await fetch(`${api.apiUrl}/api/campaigns`, {
