@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../../activities/audit';
 import { hasAnyRole, type Principal } from '../auth';
+import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
 import type { ProfileService } from '../services/marketing-profiles';
 import { PII_REVEAL_ROLES } from './conversations';
@@ -11,6 +12,14 @@ const PROFILE_ROLES = ['marketer', 'ops', 'supervisor', 'agent'] as const;
 const tag = z.string().regex(/^[\p{L}\p{N}_-]{1,32}$/u, 'tags are letters, digits, _ or -, at most 32');
 
 const canSeePii = (principal: Principal | undefined) => Boolean(principal && 'roles' in principal && hasAnyRole(principal.roles, PII_REVEAL_ROLES));
+const revealQuery = z.enum(['true', 'false']).default('false').describe('Show personal data unmasked: supervisors and admins only, and audited.');
+
+/** Unmasked only when asked for, by a role that may, and then audited by the caller. */
+function mayReveal(reveal: 'true' | 'false', principal: Principal | undefined): Promise<boolean> {
+  if (reveal !== 'true') return Promise.resolve(false);
+  if (!canSeePii(principal)) return Promise.reject(new HttpError(403, 'forbidden', `Revealing personal data needs one of the roles: ${PII_REVEAL_ROLES.join(', ')}.`));
+  return Promise.resolve(true);
+}
 
 export function profileRoutes(table: RouteTable, deps: { profiles: ProfileService; audit: AuditLog }): void {
   const { profiles } = deps;
@@ -30,9 +39,15 @@ export function profileRoutes(table: RouteTable, deps: { profiles: ProfileServic
       tier: z.enum(['standard', 'silver', 'gold', 'platinum']).optional(),
       segment: z.enum(['champions', 'loyal', 'potential', 'new', 'at_risk', 'hibernating', 'lost']).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
+      reveal: revealQuery,
     }),
-    responses: { 200: { description: 'Matching profiles, personal data masked unless the role may see it' } },
-    handler: async ({ query, principal }) => ({ body: { profiles: await profiles.find(query, canSeePii(principal)) } }),
+    responses: { 200: { description: 'Matching profiles, personal data masked unless revealed' }, 403: { description: 'Reveal asked for without the role' } },
+    handler: async ({ query: { reveal, ...filter }, principal, actor, origin }) => {
+      const unmasked = await mayReveal(reveal, principal);
+      const found = await profiles.find(filter, unmasked);
+      if (unmasked) await deps.audit.record({ actor, action: 'pii.reveal', target: { type: 'profiles', id: 'search' }, details: { count: found.length }, ...origin });
+      return { body: { profiles: found } };
+    },
   });
 
   table.add({
@@ -42,8 +57,14 @@ export function profileRoutes(table: RouteTable, deps: { profiles: ProfileServic
     tags: ['profiles'],
     access: { roles: PROFILE_ROLES },
     params,
-    responses: { 200: { description: 'The profile' }, 404: { description: 'No such customer' } },
-    handler: async ({ params: p, principal }) => ({ body: await profiles.get(p.customerId, canSeePii(principal)) }),
+    query: z.strictObject({ reveal: revealQuery }),
+    responses: { 200: { description: 'The profile, personal data masked unless revealed' }, 403: { description: 'Reveal asked for without the role' }, 404: { description: 'No such customer' } },
+    handler: async ({ params: p, query, principal, actor, origin }) => {
+      const unmasked = await mayReveal(query.reveal, principal);
+      const profile = await profiles.get(p.customerId, unmasked);
+      if (unmasked) await deps.audit.record({ actor, action: 'pii.reveal', target: { type: 'customer', id: p.customerId }, ...origin });
+      return { body: profile };
+    },
   });
 
   table.add({

@@ -54,6 +54,11 @@ describe('profiles', () => {
     expect(profile.tier).toBe('gold');
     expect(profile.recentEvents.length).toBeGreaterThan(0);
     expect((await api('GET', '/api/profiles/nobody', marketer)).status).toBe(404);
+    expect((await api('GET', '/api/profiles/c-1001?reveal=true', marketer)).status).toBe(403);
+    const supervisor = await system.token('supervisor');
+    expect(((await api('GET', '/api/profiles/c-1001', supervisor)).json as typeof profile).identities.phone).toBe('138****8001');
+    expect(((await api('GET', '/api/profiles/c-1001?reveal=true', supervisor)).json as typeof profile).identities.phone).toBe('13800138001');
+    expect(await system.db.models.AuditEntry.countDocuments({ action: 'pii.reveal', 'target.id': 'c-1001', 'actor.id': 'supervisor' })).toBe(1);
     const found = await api('GET', '/api/profiles?wechatOpenId=o-wx-1006', marketer);
     expect((found.json.profiles as Array<{ customerId: string }>).map((p) => p.customerId)).toEqual(['c-1006']);
   });
