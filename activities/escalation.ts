@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { AgentAvailability, RouterSnapshot, WaitingTask } from '../domain/escalation/assignment';
 import type { EscalationReadModel } from '../domain/escalation/escalation-state';
 import type { Priority, Queue } from '../domain/escalation/routing';
-import { AGENT_ROUTER_WORKFLOW_ID, agentRouterWorkflow, agentUpdatedSignal, taskReleasedSignal, taskWaitingSignal } from '../workflows/agent-router';
+import { agentRouterWorkflow, agentRouterWorkflowId, agentUpdatedSignal, taskReleasedSignal, taskWaitingSignal } from '../workflows/agent-router';
 import type { Models } from './db/models';
 
 export type RouterMessage =
@@ -25,7 +25,7 @@ const OPEN_STATUSES = ['assigned', 'active', 'waiting_customer'];
 /** Sends a message to the desk's router, starting it if it is not running yet. */
 export function routerMessenger(client: Client, taskQueue: string) {
   return async (message: RouterMessage): Promise<void> => {
-    const common = { workflowId: AGENT_ROUTER_WORKFLOW_ID, taskQueue, args: [{}] as [Record<string, never>] };
+    const common = { workflowId: agentRouterWorkflowId(taskQueue), taskQueue, args: [{}] as [Record<string, never>] };
     switch (message.kind) {
       case 'taskWaiting':
         await client.workflow.signalWithStart(agentRouterWorkflow, { ...common, signal: taskWaitingSignal, signalArgs: [message.task] });

@@ -12,8 +12,11 @@ import {
 import type { Activities } from '../activities';
 import { AgentRouter, type AgentAvailability, type RouterSnapshot, type WaitingTask } from '../domain/escalation/assignment';
 
-/** The one router of the desk; escalations and the API reach it by this id. */
-export const AGENT_ROUTER_WORKFLOW_ID = 'agent-router';
+/**
+ * The one router of the desk on a task queue; escalations and the API reach it by this id. Keyed by
+ * the task queue so deployments (or test systems) sharing a namespace each route their own agents.
+ */
+export const agentRouterWorkflowId = (taskQueue: string) => `agent-router-${taskQueue}`;
 
 export const taskWaitingSignal = defineSignal<[WaitingTask]>('taskWaiting');
 export const taskReleasedSignal = defineSignal<[{ escalationId: string }]>('taskReleased');

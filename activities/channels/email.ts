@@ -104,9 +104,11 @@ export async function parseInboundEmail(stream: SMTPServerDataStream | Buffer | 
     providerMessageId: mail.messageId,
     text: text.slice(0, 4_000),
     attachments: mail.attachments.map((a) => ({ name: a.filename ?? 'attachment', contentType: a.contentType, size: a.size })),
-    receivedAt: mail.date ?? new Date(),
+    // Our own clock orders a thread: the Date header has second resolution and is the sender's word.
+    receivedAt: new Date(),
     meta: {
       subject: mail.subject ?? '',
+      ...(mail.date ? { sentAt: mail.date.toISOString() } : {}),
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
       references,
     },

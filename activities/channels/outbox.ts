@@ -59,18 +59,19 @@ export function createOutboxStore(models: Models) {
    */
   async function addressFor(conversationId: string | undefined, channel: OutboundChannel): Promise<{ to: string; meta?: Record<string, unknown> } | undefined> {
     if (!conversationId) return undefined;
-    const last = await models.ChannelMessage.findOne({ conversationId, channel, direction: 'inbound' }).sort({ at: -1 }).lean();
+    const last = await models.ChannelMessage.findOne({ conversationId, channel, direction: 'inbound' }).sort({ at: -1, _id: -1 }).lean();
     if (!last) return undefined;
     if (channel !== 'email') return { to: last.identity };
     const meta = (last.meta ?? {}) as { subject?: string; references?: string[] };
     return { to: last.identity, meta: { subject: replySubject(meta.subject, EMAIL_SUBJECT), inReplyTo: last.providerMessageId, references: [...(meta.references ?? []), last.providerMessageId].slice(-20) } };
   }
 
-  /** Marks a row failed and, for anything but marketing, queues it again on the next channel the customer has. */
+  /** Marks a row failed and, for anything but marketing and one-time codes, queues it again on the next channel the customer has. */
   async function failAndFallBack(row: DeliveryRow, reason: string): Promise<string | undefined> {
     await models.Delivery.updateOne({ idempotencyKey: row.idempotencyKey, status: mongoose.trusted({ $in: ['queued', 'sent'] }) }, { $set: { status: 'failed', failureReason: reason } });
     await models.ChannelMessage.updateOne({ messageKey: `${row.channel}:out:${row.idempotencyKey}` }, { $set: { status: 'failed' } });
-    if (row.purpose === 'marketing') return undefined;
+    // Marketing goes only where consented; a one-time code proves the phone it was sent to.
+    if (row.purpose === 'marketing' || row.purpose === 'one_time_code') return undefined;
     const tried = row.triedChannels?.length ? row.triedChannels : [row.channel];
     const profile = await models.Customer.findOne({ customerId: row.customerId }).lean();
     const next = profile ? fallbackChannel(profile, tried) : undefined;

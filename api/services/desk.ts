@@ -5,7 +5,7 @@ import type { AgentStatus } from '../../domain/escalation/assignment';
 import type { EscalationView } from '../../domain/escalation/escalation-state';
 import type { Queue } from '../../domain/escalation/routing';
 import { maskPii } from '../../domain/pii';
-import { AGENT_ROUTER_WORKFLOW_ID, routerViewQuery } from '../../workflows/agent-router';
+import { agentRouterWorkflowId, routerViewQuery } from '../../workflows/agent-router';
 import { acceptUpdate, escalationViewQuery, handBackUpdate, reassignUpdate, replyUpdate, resolveUpdate, transferUpdate } from '../../workflows/escalation';
 import { notFound } from '../errors';
 
@@ -125,7 +125,7 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
 
   async function routerSnapshot() {
     try {
-      return await client.workflow.getHandle(AGENT_ROUTER_WORKFLOW_ID).query(routerViewQuery);
+      return await client.workflow.getHandle(agentRouterWorkflowId(deps.taskQueue)).query(routerViewQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;

@@ -145,7 +145,7 @@ describe('the web pages', () => {
     const packet = agent.locator('section[aria-labelledby="packet-title"]');
     await expect(packet.textContent()).resolves.toContain('requested');
     const profile = agent.locator('section[aria-labelledby="c360-title"]');
-    await profile.getByText('LD20261003').waitFor();
+    await profile.getByText('LD20261003', { exact: true }).waitFor();
     // Masked for an agent: the phone shows only its ends.
     await expect(profile.textContent()).resolves.toContain('139****9002');
     await agent.locator('.transcript.staff').getByText('转人工').waitFor();
