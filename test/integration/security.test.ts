@@ -30,6 +30,36 @@ const DEMO_USER_FOR_ROLE: Record<StaffRole, 'admin' | 'ops' | 'supervisor' | 'ag
   admin: 'admin', ops: 'ops', supervisor: 'supervisor', agent: 'agent', marketer: 'marketer',
 };
 
+// First in the file: the role matrix's admitted calls start background work (an RFM rescore and the
+// journeys it triggers) that could write about this customer while the erasure is being checked.
+describe('data-subject requests', () => {
+  it('exports a customer and then erases their personal data, auditing both', async () => {
+    const admin = await system.token('admin');
+    await http(base, 'POST', '/api/conversations/dsr-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1011', text: 'my email is daniel.zhou@example.com' } });
+    await system.db.models.Delivery.create({ idempotencyKey: 'dsr-1:notice', channel: 'sms', customerId: 'c-1011', to: '13100131011', text: 'Daniel Zhou, your parcel is on its way', purpose: 'service', notBefore: new Date(Date.now() + 3_600_000) });
+    const exported = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
+    expect(exported.status).toBe(200);
+    expect((exported.json.Delivery as Array<{ to: string }>).map((d) => d.to)).toContain('13100131011');
+    expect(JSON.stringify(exported.json)).toContain('daniel.zhou@example.com');
+    expect((exported.json.orders as unknown[]).length).toBeGreaterThan(0);
+
+    const erased = await http(base, 'DELETE', '/api/customers/c-1011', { token: admin });
+    expect(erased.status).toBe(200);
+    const after = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
+    const text = JSON.stringify(after.json);
+    expect(text).not.toContain('daniel.zhou@example.com');
+    expect(text).not.toContain('13100131011');
+    expect(text).not.toContain('Daniel Zhou');
+    expect((after.json.orders as Array<{ total: number }>)[0]?.total).toBeGreaterThan(0);
+    // The queued notice is never sent now.
+    expect((after.json.Delivery as Array<{ idempotencyKey: string; status: string; failureReason?: string }>).find((d) => d.idempotencyKey === 'dsr-1:notice')).toMatchObject({ status: 'failed', failureReason: 'customer data erased' });
+
+    const audit = await http(base, 'GET', '/api/audit?target=c-1011', { token: admin });
+    const actions = (audit.json.entries as Array<{ action: string }>).map((e) => e.action);
+    expect(actions).toEqual(['customer.export', 'customer.erase', 'customer.export']);
+  });
+});
+
 describe('role matrix', () => {
   it('every protected route refuses a missing token with 401 and a wrong role with 403, and admits its roles', async () => {
     const protectedRoutes = system.api.routes.filter((r) => !('public' in r.access));
@@ -147,32 +177,6 @@ describe('audit log and data-subject requests', () => {
     expect(entries.some((e) => e.outcome === 'failure')).toBe(true);
     expect(entries.some((e) => e.outcome === 'success')).toBe(true);
     expect(entries[0]?.ip).toMatch(/127\.0\.0\.1/);
-  });
-
-  it('exports a customer and then erases their personal data, auditing both', async () => {
-    const admin = await system.token('admin');
-    await http(base, 'POST', '/api/conversations/dsr-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1011', text: 'my email is daniel.zhou@example.com' } });
-    await system.db.models.Delivery.create({ idempotencyKey: 'dsr-1:notice', channel: 'sms', customerId: 'c-1011', to: '13100131011', text: 'Daniel Zhou, your parcel is on its way', purpose: 'service', notBefore: new Date(Date.now() + 3_600_000) });
-    const exported = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
-    expect(exported.status).toBe(200);
-    expect((exported.json.Delivery as Array<{ to: string }>).map((d) => d.to)).toContain('13100131011');
-    expect(JSON.stringify(exported.json)).toContain('daniel.zhou@example.com');
-    expect((exported.json.orders as unknown[]).length).toBeGreaterThan(0);
-
-    const erased = await http(base, 'DELETE', '/api/customers/c-1011', { token: admin });
-    expect(erased.status).toBe(200);
-    const after = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
-    const text = JSON.stringify(after.json);
-    expect(text).not.toContain('daniel.zhou@example.com');
-    expect(text).not.toContain('13100131011');
-    expect(text).not.toContain('Daniel Zhou');
-    expect((after.json.orders as Array<{ total: number }>)[0]?.total).toBeGreaterThan(0);
-    // The queued notice is never sent now.
-    expect((after.json.Delivery as Array<{ idempotencyKey: string; status: string; failureReason?: string }>).find((d) => d.idempotencyKey === 'dsr-1:notice')).toMatchObject({ status: 'failed', failureReason: 'customer data erased' });
-
-    const audit = await http(base, 'GET', '/api/audit?target=c-1011', { token: admin });
-    const actions = (audit.json.entries as Array<{ action: string }>).map((e) => e.action);
-    expect(actions).toEqual(['customer.export', 'customer.erase', 'customer.export']);
   });
 
   it('answers 404 for a customer nobody knows', async () => {
