@@ -36,6 +36,13 @@ describe('data-subject requests', () => {
   it('exports a customer and then erases their personal data, auditing both', async () => {
     const admin = await system.token('admin');
     await http(base, 'POST', '/api/conversations/dsr-1/messages', { token: await system.token('ops'), body: { channel: 'web', customerId: 'c-1011', text: 'my email is daniel.zhou@example.com' } });
+    // A case the message opened hands its text to the desk a moment later; erase once that is written.
+    // (Erasure cannot reach into a workflow still running: see the Security section of the README.)
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      const cases = await system.db.models.Case.find({ customerId: 'c-1011' }, { caseId: 1 }).lean();
+      const handed = await system.db.models.Escalation.countDocuments({ customerId: 'c-1011' });
+      if (handed >= cases.length) break;
+    }
     await system.db.models.Delivery.create({ idempotencyKey: 'dsr-1:notice', channel: 'sms', customerId: 'c-1011', to: '13100131011', text: 'Daniel Zhou, your parcel is on its way', purpose: 'service', notBefore: new Date(Date.now() + 3_600_000) });
     const exported = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
     expect(exported.status).toBe(200);
