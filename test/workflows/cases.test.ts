@@ -277,8 +277,9 @@ describe('complaint case workflow', () => {
   });
 
   // Open defect, as in escalation-pause.test.ts: on the time-skipping server an Update to the desk's
-  // escalation sometimes never completes (seen once in three full runs). The same path runs on the dev
-  // server in test/integration/cases.test.ts. Skipped, not deleted, until that is found.
+  // escalation sometimes never completes (seen once in three full runs). A complaint resolved through
+  // the case API runs on the dev server in test/integration/cases.test.ts; resolution from the desk
+  // side has no other test. Skipped, not deleted, until that is found.
   it.skip('closes as resolved by the agent when the desk resolves it first', async () => {
     const caseId = newCaseId('CMP');
     const handle = await env.client.workflow.start(complaintCaseWorkflow, {
