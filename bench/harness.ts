@@ -91,6 +91,7 @@ export function systemEnvironment(stack: BenchStack, taskQueue: string, extra: R
     // The inbound e-mail listener is not measured here; off, so no fixed port is needed.
     SMTP_INBOUND_ENABLED: 'false',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ...(process.env.BENCH_DB_PROFILE ? { LOOPDESK_DB_PROFILE: path.resolve(process.env.BENCH_DB_PROFILE) } : {}),
     ...workerTuningFromEnvironment(),
     ...extra,
   };

@@ -1,3 +1,4 @@
+import { profileCommands } from './profile';
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
 import { createMarketingModels, customerMarketingFields } from './marketing';
@@ -383,8 +384,9 @@ export interface Database {
 
 export async function connectDatabase(uri: string): Promise<Database> {
   // Query filters built from request data can never smuggle in operators such as $ne or $where.
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false, sanitizeFilter: true });
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false, sanitizeFilter: true, monitorCommands: Boolean(process.env.LOOPDESK_DB_PROFILE) });
   await connection.asPromise();
+  profileCommands(connection);
   const models = createModels(connection);
   await Promise.all(Object.values(models).map((model: { createIndexes: () => Promise<unknown> }) => model.createIndexes()));
   return { connection, models, close: () => connection.close() };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, lstatSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -156,24 +156,60 @@ function fileDigest(files: string[]): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** FerretDB's version: the module scripts/ferretdb/go.mod requires, which the patches apply to. */
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+
+/**
+ * Builds FerretDB with the patches in scripts/ferretdb/patches applied to its module source. The
+ * patch makes the SQLite backend answer equality lookups (on `_id` and on the leading field of any
+ * index) from SQLite indexes; upstream v1.24 scans the whole table for every lookup, because its
+ * `_id` predicate is not spelled like its `_id` index and other fields are never pushed down.
+ */
 async function buildFerretDb(cache: string): Promise<string> {
   const source = path.join(projectRoot, 'scripts', 'ferretdb');
-  const digest = fileDigest(['go.mod', 'go.sum', 'main.go'].map((f) => path.join(source, f)));
+  const patchDir = path.join(source, 'patches');
+  const patches = readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort().map((f) => path.join(patchDir, f));
+  const digest = fileDigest([...['go.mod', 'go.sum', 'main.go'].map((f) => path.join(source, f)), ...patches]);
   const dir = path.join(cache, `ferretdb-${digest}`);
   await installOnce(dir, async (scratch) => {
     const go = onPath('go');
     if (!go) throw new Error('go is not on PATH');
+    const git = onPath('git');
+    if (!git) throw new Error('git is not on PATH (it applies the FerretDB patches)');
     mkdirSync(scratch, { recursive: true });
-    // A tiny main that embeds FerretDB as a library: the upstream cmd/ferretdb panics on a missing
-    // build/version/version.txt when built with `go install` (FerretDB issue 2982), the library does not.
-    await run(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(scratch, 'ferretdb'), '.'], {
-      cwd: source,
-      env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
-      timeout: 1_800_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const work = `${scratch}-src`;
+    const goEnv = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+    const goOpts = { cwd: work, env: goEnv, timeout: 1_800_000, maxBuffer: 16 * 1024 * 1024 };
+    try {
+      // A tiny main that embeds FerretDB as a library: the upstream cmd/ferretdb panics on a missing
+      // build/version/version.txt when built with `go install` (FerretDB issue 2982), the library does not.
+      mkdirSync(work, { recursive: true });
+      for (const file of ['go.mod', 'go.sum', 'main.go']) cpSync(path.join(source, file), path.join(work, file));
+      const version = /^require\s+github\.com\/FerretDB\/FerretDB\s+(\S+)/m.exec(readFileSync(path.join(source, 'go.mod'), 'utf8'))?.[1];
+      if (!version) throw new Error(`scripts/ferretdb/go.mod does not require ${FERRETDB_MODULE}`);
+      const { stdout } = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], goOpts);
+      const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
+      if (!moduleDir) throw new Error(`go mod download did not report where ${FERRETDB_MODULE}@${version} is`);
+      const patched = path.join(work, 'ferretdb-src');
+      cpSync(moduleDir, patched, { recursive: true });
+      makeWritable(patched);
+      for (const patch of patches) await run(git, ['apply', '--whitespace=nowarn', patch], { cwd: patched, timeout: 60_000 });
+      await run(go, ['mod', 'edit', `-replace=${FERRETDB_MODULE}=./ferretdb-src`], goOpts);
+      await run(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(scratch, 'ferretdb'), '.'], goOpts);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
   return path.join(dir, 'ferretdb');
+}
+
+/** The module cache is read-only; a copy of it must be writable for the patches (and for removal). */
+function makeWritable(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    chmodSync(file, entry.isDirectory() ? 0o755 : 0o644);
+  }
+  chmodSync(dir, 0o755);
 }
 
 async function buildMongoJavaServer(cache: string): Promise<string> {
@@ -208,7 +244,7 @@ export async function provisionMongo(opts: { cacheDir?: string; prefer?: MongoTo
     ['ferretdb', async () => {
       const binary = await buildFerretDb(cache);
       linkIntoProject('ferretdb', binary);
-      return { kind: 'ferretdb', path: binary, route: 'FerretDB v1.24 (SQLite) built through the Go module proxy' };
+      return { kind: 'ferretdb', path: binary, route: 'FerretDB v1.24.2 (SQLite, indexed lookups patch) built through the Go module proxy' };
     }],
     ['mongo-java-server', async () => {
       const jar = await buildMongoJavaServer(cache);
