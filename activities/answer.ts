@@ -1,6 +1,5 @@
 import { HumanMessage, SystemMessage, type MessageContent } from '@langchain/core/messages';
 import { RunnableBranch, RunnableLambda, RunnableSequence, type Runnable } from '@langchain/core/runnables';
-import { ChatOpenAI } from '@langchain/openai';
 import type { Logger } from 'pino';
 import { embeddedDraft, type CompositionContext } from '../domain/answer/compose';
 import { chooseGrounding, resolveProduct, type Grounding } from '../domain/answer/grounding';
@@ -85,20 +84,36 @@ function answerSource(citations: string[]): AnswerResult['source'] {
   return first.startsWith('product:') ? 'catalog' : 'knowledge';
 }
 
+/**
+ * The OpenAI-compatible client, loaded only when a model is configured and then without holding up
+ * the worker's start: its modules take about half a second to load.
+ */
+function lazyChatModel(settings: LlmSettings) {
+  let model: Promise<import('@langchain/openai').ChatOpenAI> | undefined;
+  return () =>
+    (model ??= import('@langchain/openai').then(
+      ({ ChatOpenAI }) =>
+        new ChatOpenAI({
+          apiKey: settings.apiKey,
+          model: settings.model,
+          temperature: 0,
+          timeout: settings.timeoutMs,
+          maxRetries: LLM_MAX_RETRIES,
+          configuration: { baseURL: settings.baseUrl },
+        }),
+    ));
+}
+
 function modelDraft(settings: LlmSettings, log?: Pick<Logger, 'warn'>): Runnable<AnswerState, Draft> {
-  const model = new ChatOpenAI({
-    apiKey: settings.apiKey,
-    model: settings.model,
-    temperature: 0,
-    timeout: settings.timeoutMs,
-    maxRetries: LLM_MAX_RETRIES,
-    configuration: { baseURL: settings.baseUrl },
-  });
+  const chatModel = lazyChatModel(settings);
+  // Loaded in the background now, so the first customer's question does not wait for it.
+  chatModel().catch((error: unknown) => log?.warn({ err: error }, 'the LLM client could not be loaded; answers will be embedded'));
   return RunnableLambda.from(async (state: AnswerState, config): Promise<Draft> => {
     const ctx = compositionContext(state);
     const passages = passagesFor(state.grounding, ctx);
     const prompt = groundedPrompt(ctx.question, ctx.lang, passages);
     try {
+      const model = await chatModel();
       const reply = await model.invoke([new SystemMessage(prompt.system), new HumanMessage(prompt.user)], config);
       const read = readModelAnswer(textOf(reply.content), passages, ctx.question, ctx.lang);
       if ('rejected' in read) throw new UnusableModelAnswer(read.rejected);

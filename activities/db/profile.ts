@@ -24,8 +24,7 @@ export function profileCommands(connection: mongoose.Connection, file = process.
   client.on('commandStarted', (event) => {
     const command = event.command as Record<string, unknown>;
     const collection = typeof command[event.commandName] === 'string' ? String(command[event.commandName]) : '';
-    const filter = JSON.stringify(Object.keys((command.filter ?? (command.q) ?? {}))).slice(0, 80);
-    started.set(event.requestId, { key: `${event.commandName} ${collection} ${event.commandName === 'find' ? filter : ''}`.trim(), at: performance.now() });
+    started.set(event.requestId, { key: `${event.commandName} ${collection} ${shapeOf(command)}`.trim(), at: performance.now() });
   });
   const finish = (event: { requestId: number }) => {
     const start = started.get(event.requestId);
@@ -45,4 +44,15 @@ export function profileCommands(connection: mongoose.Connection, file = process.
     const lines = rows.map(([key, s]) => `${s.count.toString().padStart(7)} ${s.totalMs.toFixed(0).padStart(9)} ms ${(s.totalMs / s.count).toFixed(1).padStart(8)} ms/op ${s.maxMs.toFixed(0).padStart(7)} max  ${key}`);
     writeFileSync(target, `${lines.join('\n')}\n`);
   });
+}
+
+/** The keys a command looks documents up by (a find's filter, an update's or delete's query, an aggregate's stages). */
+function shapeOf(command: Record<string, unknown>): string {
+  const keys = (value: unknown) => JSON.stringify(Object.keys((value ?? {}))).slice(0, 80);
+  if (command.filter !== undefined) return keys(command.filter);
+  if (command.query !== undefined) return keys(command.query);
+  const statements = (command.updates ?? command.deletes) as Array<{ q?: unknown; upsert?: boolean }> | undefined;
+  if (statements?.[0]) return `${keys(statements[0].q)}${statements[0].upsert ? ' upsert' : ''}`;
+  if (Array.isArray(command.pipeline)) return JSON.stringify((command.pipeline as object[]).map((stage) => Object.keys(stage)[0])).slice(0, 80);
+  return '';
 }
