@@ -156,6 +156,22 @@ export function createLiveFeed(models: Pick<Models, 'LiveEvent'>) {
       return rows.map(toLiveEvent);
     },
 
+    /**
+     * The stored events among the `size` seqs after `afterSeq`, in sequence order: one point read
+     * by `_id` each, so its cost does not grow with the feed (a range query scans the whole feed on
+     * stores that only index equality lookups, such as the embedded FerretDB).
+     */
+    async readWindow(afterSeq: number, size: number): Promise<LiveEvent[]> {
+      const seqs = Array.from({ length: size }, (_, i) => afterSeq + 1 + i);
+      const rows = await Promise.all(seqs.map((seq) => models.LiveEvent.findById(seq).lean()));
+      return rows.filter((row) => row !== null).map(toLiveEvent);
+    },
+
+    /** Deletes events published before `before`; returns how many. */
+    async prune(before: Date): Promise<number> {
+      return (await models.LiveEvent.deleteMany({ at: mongoose.trusted({ $lt: before }) })).deletedCount;
+    },
+
     /** Events of every stream after `afterSeq`, in sequence order: what a shared poller fans out. */
     async readAll(afterSeq: number, limit: number): Promise<LiveEvent[]> {
       const rows = await models.LiveEvent.find({ seq: mongoose.trusted({ $gt: afterSeq }) })
@@ -213,10 +229,19 @@ export interface LiveSubscription {
 
 export interface LiveHubOptions {
   pollIntervalMs?: number;
+  /** How often, at most, the poller also reads the feed by range, to step over a gap wider than its window. */
+  rangeReadIntervalMs?: number;
   onPollError?: (error: unknown) => void;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 300;
+const DEFAULT_RANGE_READ_INTERVAL_MS = 10_000;
+/**
+ * Seqs a poll looks at by point reads; publishers leave no holes, so the next events are the next
+ * seqs. A quiet feed is looked at a few seqs ahead, a busy one (the last poll found events) further.
+ */
+const POLL_WINDOW = 32;
+const QUIET_POLL_WINDOW = 4;
 const POLL_BATCH = 500;
 const CATCH_UP_PAGE = 500;
 
@@ -237,6 +262,9 @@ interface Subscriber {
  */
 export function createLiveHub(feed: LiveFeed, opts: LiveHubOptions = {}) {
   const pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const rangeReadIntervalMs = opts.rangeReadIntervalMs ?? DEFAULT_RANGE_READ_INTERVAL_MS;
+  let lastRangeReadAt = 0;
+  let busy = false;
   const subscribers = new Set<Subscriber>();
   /** The poller has fanned out every event up to here. */
   let horizon = 0;
@@ -255,9 +283,24 @@ export function createLiveHub(feed: LiveFeed, opts: LiveHubOptions = {}) {
     subscriber.sink.deliver(fresh);
   }
 
+  /**
+   * The events after the horizon: the next seqs by point reads. Only when none of them is there,
+   * and not more often than every `rangeReadIntervalMs`, a range read as well, which finds events
+   * beyond a gap wider than the window (events deleted before anyone read them).
+   */
+  async function nextBatch(): Promise<{ events: LiveEvent[]; full: boolean }> {
+    const size = busy ? POLL_WINDOW : QUIET_POLL_WINDOW;
+    const window = await feed.readWindow(horizon, size);
+    busy = window.length > 0;
+    if (window.length > 0 || Date.now() - lastRangeReadAt < rangeReadIntervalMs) return { events: window, full: window.length === size };
+    lastRangeReadAt = Date.now();
+    const batch = await feed.readAll(horizon, POLL_BATCH);
+    return { events: batch, full: batch.length === POLL_BATCH };
+  }
+
   /** One poll; true when another should follow at once (a full batch, or a hole to read again). */
   async function poll(pollGeneration: number): Promise<boolean> {
-    const batch = await feed.readAll(horizon, POLL_BATCH);
+    const { events: batch, full } = await nextBatch();
     if (pollGeneration !== generation) return false;
     const run = contiguousRun(horizon, batch.map((e) => e.seq), holeBefore);
     const ready = batch.filter((e) => e.seq <= run.upTo);
@@ -265,7 +308,7 @@ export function createLiveHub(feed: LiveFeed, opts: LiveHubOptions = {}) {
     horizon = run.upTo;
     holeBefore = run.holeBefore;
     for (const subscriber of subscribers) if (subscriber.live) deliverTo(subscriber, ready);
-    return run.holeBefore !== undefined || batch.length === POLL_BATCH;
+    return run.holeBefore !== undefined || full;
   }
 
   function schedule(pollGeneration: number, delayMs: number): void {
@@ -355,3 +398,19 @@ export function createLiveHub(feed: LiveFeed, opts: LiveHubOptions = {}) {
 }
 
 export type LiveHub = ReturnType<typeof createLiveHub>;
+
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Keeps the feed bounded: every ten minutes (and once at start) deletes events older than
+ * `retentionMs`. Several processes may prune the same feed; a delete is harmless to repeat.
+ */
+export function startLiveFeedPruning(feed: Pick<LiveFeed, 'prune'>, retentionMs: number, onError: (error: unknown) => void): { stop(): void } {
+  const prune = () => {
+    feed.prune(new Date(Date.now() - retentionMs)).catch(onError);
+  };
+  prune();
+  const timer = setInterval(prune, PRUNE_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

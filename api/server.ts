@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { connectDatabase } from '../activities/db/models';
+import { createLiveFeed, startLiveFeedPruning } from '../activities/live';
 import { payloadCodecFor } from '../activities/security/payload-codec';
 import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
@@ -35,6 +36,7 @@ export async function startApi(
   const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);
   await ensureRfmSchedule(client, config.temporal.taskQueue);
   const { app, routes, channels } = createApp({ config, client, db, log: opts.log, codec });
+  const pruning = startLiveFeedPruning(createLiveFeed(db.models), config.live.retentionMs, (err) => opts.log.warn({ err }, 'old live events not deleted; trying again later'));
   const inbound = config.channels.email.inbound;
   const smtp = inbound.enabled
     ? await startInboundSmtp({ host: inbound.host, port: inbound.port, receive: (message) => channels.receive(message), onError: (err) => opts.log.warn({ err }, 'inbound e-mail not taken') })
@@ -51,6 +53,7 @@ export async function startApi(
     routes,
     ...(smtp ? { smtpPort: smtp.port } : {}),
     async stop() {
+      pruning.stop();
       await smtp?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -130,6 +130,7 @@ const environmentSchema = z.object({
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).max(1_000).optional(),
+  LIVE_FEED_RETENTION: durationMs.default(parseDuration('24h')),
 });
 
 export type AppConfig = ReturnType<typeof parseConfig>;
@@ -210,6 +211,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       workflowTaskPollers: e.WORKER_WORKFLOW_TASK_POLLERS,
     },
+    /** Live events older than this are deleted: a client reconnecting later reloads instead of catching up. */
+    live: { retentionMs: e.LIVE_FEED_RETENTION },
   };
 }
 

@@ -340,6 +340,36 @@ describe('the poller', () => {
     }
   });
 
+  it('steps over a gap wider than its window (events deleted before anyone read them) with a range read', async () => {
+    // Polls far apart, so the events below can be published and deleted between two polls.
+    const hub = createLiveHub(feed, { pollIntervalMs: 2_000, rangeReadIntervalMs: 0 });
+    const stream = liveStreams.conversation(`gap-${randomUUID()}`);
+    const received: number[] = [];
+    let joined = false;
+    const subscription = hub.subscribe([stream], undefined, { deliver: (events) => received.push(...events.map((e) => e.seq)), live: () => (joined = true), fail: () => undefined });
+    try {
+      await until(() => joined, 'the subscriber to go live');
+      const unread = await Promise.all(Array.from({ length: 40 }, () => feed.publish([liveStreams.conversation(`gone-${randomUUID()}`)], event('message.created'), randomUUID())));
+      await system.db.models.LiveEvent.deleteMany({ _id: mongoose.trusted({ $in: unread }) });
+      const next = await feed.publish([stream], event('message.created'), randomUUID());
+      expect(next).toBe(Math.max(...unread) + 1);
+      await until(() => received.length === 1, 'the event beyond the gap', 10_000);
+      expect(received).toEqual([next]);
+    } finally {
+      subscription.close();
+    }
+  });
+
+  it('deletes events older than the retention and keeps newer ones', async () => {
+    const stream = liveStreams.conversation(`prune-${randomUUID()}`);
+    const old = await feed.publish([stream], event('message.created'), randomUUID());
+    const recent = await feed.publish([stream], event('message.created'), randomUUID());
+    await system.db.models.LiveEvent.updateOne({ _id: old }, { $set: { at: new Date(Date.now() - 48 * 3_600_000) } });
+    expect(await feed.prune(new Date(Date.now() - 24 * 3_600_000))).toBeGreaterThanOrEqual(1);
+    expect(await system.db.models.LiveEvent.exists({ _id: old })).toBeNull();
+    expect(await system.db.models.LiveEvent.exists({ _id: recent })).not.toBeNull();
+  });
+
   it('hands every subscriber of a busy feed every event of its streams once, in order', async () => {
     const hub = createLiveHub(feed, { pollIntervalMs: 50 });
     const streams = [0, 1, 2].map((i) => liveStreams.conversation(`busy-${i}-${randomUUID()}`));
