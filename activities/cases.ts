@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { assessComplaint, type ComplaintAssessment } from '../domain/cases/complaint';
 import { renderCaseMessage, type CaseMessage } from '../domain/cases/messages';
 import { recipientFor } from '../domain/cases/recipient';
-import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseSettings, type CaseView, type ComplaintCaseInput, type ReturnCaseInput } from '../domain/cases/types';
+import { agentReplyDetail } from '../domain/cases/case-state';
+import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseEvent, type CaseSettings, type CaseView, type ComplaintCaseInput, type DeskTaskKind, type ReturnCaseInput, type TimelineEntry } from '../domain/cases/types';
+import { deskDeliveryKey } from '../domain/channels/keys';
 import type { Channel } from '../domain/conversation';
 import { returnEligibility } from '../domain/dialogue/returns-policy';
 import type { HandoffPacket } from '../domain/dialogue/types';
 import type { Lang } from '../domain/language';
 import { analyze } from '../domain/nlu';
 import { OmsRefusal, type OrderSystem, type RefundResult, type ReturnLabel, type ShipmentResult } from '../domain/oms/types';
+import type { Priority, Queue } from '../domain/escalation/routing';
 import { CaseTypeKey, CustomerIdKey, StatusKey } from '../domain/search-attributes';
+import { caseEventSignal } from '../workflows/case-common';
 import { complaintCaseWorkflow } from '../workflows/complaint-case';
 import { returnCaseWorkflow } from '../workflows/return-case';
 import type { Models } from './db/models';
@@ -48,17 +52,52 @@ async function refusalsAsFailures<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export type DeskTaskKind = 'complaint' | 'finance';
-
 export interface CaseActivityDeps {
   models: Models;
   oms: OrderSystem;
+  /** To tell a case workflow what its desk task did (an agent's reply). */
+  client: Client;
   publish: (streams: string[], event: { type: string; data: Record<string, unknown> }, key: string) => Promise<unknown>;
 }
 
 /** Everything a case workflow does to the world; each write keyed by the case so a retry repeats nothing. */
 export function createCaseActivities(deps: CaseActivityDeps) {
   const { models, oms } = deps;
+
+  /** One outbox row per key, addressed to where the case reaches the customer; false when nothing reaches them. */
+  async function queueForCustomer(input: { idempotencyKey: string; customerId: string; channel?: Channel; conversationId?: string; text: string; purpose: string }): Promise<{ queued: boolean; channel?: Channel }> {
+    const customer = await models.Customer.findOne({ customerId: input.customerId }).lean();
+    const recipient = customer ? recipientFor(customer, input.channel, input.conversationId) : input.conversationId && input.channel ? { channel: input.channel, to: input.conversationId } : undefined;
+    if (!recipient) return { queued: false };
+    await insertOnce(
+      () =>
+        models.Delivery.create({
+          idempotencyKey: input.idempotencyKey,
+          channel: recipient.channel,
+          customerId: input.customerId,
+          to: recipient.to,
+          text: input.text,
+          purpose: input.purpose,
+          ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+        }),
+      () => models.Delivery.findOne({ idempotencyKey: input.idempotencyKey }, { _id: 1 }).lean(),
+    );
+    return { queued: true, channel: recipient.channel };
+  }
+
+  /** The desk's alert rows name an escalation; a case's alert names the case, which is what a supervisor opens. */
+  async function storeCaseAlert(input: { caseId: string; kind: string; queue?: Queue; priority?: Priority; conversationId?: string }): Promise<void> {
+    const alertKey = `case:${input.caseId}:${input.kind}`;
+    const row = { alertKey, escalationId: input.caseId, kind: input.kind, queue: input.queue ?? 'complaints', priority: input.priority ?? 'high', conversationId: input.conversationId ?? `case-${input.caseId}` };
+    await models.Alert.updateOne({ alertKey }, { $setOnInsert: { ...row, at: new Date() } }, { upsert: true });
+  }
+
+  /** A closed case's workflow keeps no more state: late facts go straight into its read model, once per ref. */
+  async function appendToEndedCase(caseId: string, entry: TimelineEntry & { ref: string }): Promise<void> {
+    const row = await models.Case.findOne({ caseId }, { timeline: 1 }).lean();
+    if ((row?.timeline as TimelineEntry[] | undefined)?.some((t) => t.ref === entry.ref)) return;
+    await models.Case.updateOne({ caseId }, { $push: { timeline: entry, 'view.timeline': entry } });
+  }
 
   return {
     async checkReturnEligibility(input: { orderId: string; customerId: string; reason: 'fault' | 'no_reason' }): Promise<{ eligible: boolean; why?: string; amount: number; items: Array<{ sku: string; quantity: number }> }> {
@@ -84,24 +123,36 @@ export function createCaseActivities(deps: CaseActivityDeps) {
 
     /** Tells the customer through their channel, once per case and step (the outbox row's key). */
     async notifyCustomer(input: { caseId: string; step: string; customerId: string; lang: Lang; channel?: Channel; conversationId?: string; message: CaseMessage }): Promise<{ queued: boolean; channel?: Channel }> {
-      const customer = await models.Customer.findOne({ customerId: input.customerId }).lean();
-      const recipient = customer ? recipientFor(customer, input.channel, input.conversationId) : input.conversationId && input.channel ? { channel: input.channel, to: input.conversationId } : undefined;
-      if (!recipient) return { queued: false };
-      const idempotencyKey = `case:${input.caseId}:${input.step}`;
-      await insertOnce(
-        () =>
-          models.Delivery.create({
-            idempotencyKey,
-            channel: recipient.channel,
-            customerId: input.customerId,
-            to: recipient.to,
-            text: renderCaseMessage(input.message, input.lang),
-            purpose: `case_${input.message.kind}`,
-            ...(input.conversationId ? { conversationId: input.conversationId } : {}),
-          }),
-        () => models.Delivery.findOne({ idempotencyKey }, { _id: 1 }).lean(),
-      );
-      return { queued: true, channel: recipient.channel };
+      return queueForCustomer({ ...input, idempotencyKey: `case:${input.caseId}:${input.step}`, text: renderCaseMessage(input.message, input.lang), purpose: `case_${input.message.kind}` });
+    },
+
+    /**
+     * An agent's reply on a case's desk task (which has no conversation workflow to carry it): sent
+     * to the customer where the case reaches them, once per message id, and put on the case's
+     * timeline, by the workflow while the case runs, straight into the read model once it has ended.
+     */
+    async relayDeskReply(input: { caseId: string; conversationId: string; messageId: string; agentId: string; agentName: string; text: string; lang: Lang }): Promise<{ queued: boolean; channel?: Channel }> {
+      const row = await models.Case.findOne({ caseId: input.caseId }, { customerId: 1, channel: 1, view: 1 }).lean();
+      // A case writes its read-model row before it opens desk work, so this is only a case since erased.
+      if (!row) return { queued: false };
+      const view = row.view as CaseView | undefined;
+      const channel = view?.channel ?? (row.channel as Channel | undefined);
+      const sent = await queueForCustomer({
+        customerId: row.customerId,
+        ...(channel ? { channel } : {}),
+        ...(view?.conversationId ? { conversationId: view.conversationId } : {}),
+        idempotencyKey: deskDeliveryKey(input.conversationId, `${input.messageId}:agent`),
+        text: renderCaseMessage({ kind: 'agent_reply', caseId: input.caseId, agentName: input.agentName, text: input.text }, input.lang),
+        purpose: 'case_agent_reply',
+      });
+      const event: CaseEvent = { type: 'agent_reply', eventId: `desk-reply:${input.messageId}`, by: input.agentId, text: input.text, ...(sent.channel ? { channel: sent.channel } : {}) };
+      try {
+        await deps.client.workflow.getHandle(caseWorkflowId(input.caseId)).signal(caseEventSignal, event);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        await appendToEndedCase(input.caseId, { at: new Date().toISOString(), type: 'agent_replied', by: input.agentId, detail: agentReplyDetail(input.text, sent.channel), ref: event.eventId });
+      }
+      return sent;
     },
 
     /** Mirrors the workflow's view into the `cases` read model that lists and the 360° panel read. */
@@ -144,20 +195,23 @@ export function createCaseActivities(deps: CaseActivityDeps) {
       return { taskId };
     },
 
-    /** Nobody answered in time: the task goes up a level and supervisors are alerted. */
+    /** Nobody answered in time: the task goes up a level and supervisors are alerted (listed with the desk's alerts too). */
     async escalateApprovalTask(input: { taskId: string; caseId: string }): Promise<void> {
       await models.CaseTask.updateOne({ taskId: input.taskId, status: 'open' }, { $set: { status: 'escalated', escalatedAt: new Date(), role: 'admin' } });
+      const task = await models.CaseTask.findOne({ taskId: input.taskId }, { kind: 1 }).lean();
+      await storeCaseAlert({ caseId: input.caseId, kind: 'case_approval_overdue', queue: task?.kind === 'goodwill_approval' ? 'complaints' : 'returns', priority: 'high' });
       await deps.publish(['supervisors'], { type: 'alert', data: { kind: 'case_approval_overdue', caseId: input.caseId, taskId: input.taskId } }, `case-task:${input.taskId}:escalated`);
     },
 
-    async closeApprovalTask(input: { taskId: string; decision: 'approve' | 'reject'; by: string; note?: string }): Promise<void> {
-      await models.CaseTask.updateOne(
-        { taskId: input.taskId },
-        { $set: { status: input.decision === 'approve' ? 'approved' : 'rejected', decidedBy: input.by, decidedAt: new Date(), ...(input.note ? { note: input.note } : {}) } },
-      );
+    /** A decision, or `expire` when the final deadline passed undecided: the task then takes no decision any more. */
+    async closeApprovalTask(input: { taskId: string; decision: 'approve' | 'reject' | 'expire'; by: string; note?: string }): Promise<void> {
+      const status = { approve: 'approved', reject: 'rejected', expire: 'expired' }[input.decision];
+      await models.CaseTask.updateOne({ taskId: input.taskId }, { $set: { status, decidedBy: input.by, decidedAt: new Date(), ...(input.note ? { note: input.note } : {}) } });
     },
 
-    async raiseCaseAlert(input: { caseId: string; kind: string; detail?: string }): Promise<void> {
+    /** Once per case and kind: listed with the desk's alerts on the supervisor page, and pushed to supervisors live. */
+    async raiseCaseAlert(input: { caseId: string; kind: string; detail?: string; queue?: Queue; priority?: Priority; conversationId?: string }): Promise<void> {
+      await storeCaseAlert(input);
       await deps.publish(['supervisors'], { type: 'alert', data: { ...input } }, `case-alert:${input.caseId}:${input.kind}`);
     },
 
@@ -193,7 +247,7 @@ export function createCaseActivities(deps: CaseActivityDeps) {
             conversationId,
             customerId: input.customerId,
             channel,
-            reason: input.kind === 'finance' ? 'case_finance' : 'case_complaint',
+            reason: `case_${input.kind}`,
             status: 'queued',
             packet: input.packet,
           }),

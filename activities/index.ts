@@ -40,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   return withMarketing({
     ...createConversationActivities({ models: deps.models, answerer, coPurchases: () => coPurchases.coPurchases(), publish }),
     ...createDialogueActivities({ models: deps.models, catalog, cases: caseStarter }),
-    ...createCaseActivities({ models: deps.models, oms: orderSystemFor(deps.models, deps.cases?.oms), publish }),
+    ...createCaseActivities({ models: deps.models, oms: orderSystemFor(deps.models, deps.cases?.oms), publish, client: deps.client }),
     ...createEscalationActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, publish }),
     ...createOutboxActivities({ models: deps.models, client: deps.client, taskQueue: deps.taskQueue, channels: deps.channels ?? defaultChannelSettings() }),
     async publishLive(input: { streams: string[]; event: { type: string; data: Record<string, unknown> }; idempotencyKey: string }): Promise<number> {

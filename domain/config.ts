@@ -109,6 +109,7 @@ const environmentSchema = z.object({
     }, '"off" or e.g. "21:00-08:00 +08:00"'),
   REFUND_APPROVAL_THRESHOLD: z.coerce.number().min(0).default(2000),
   REFUND_APPROVAL_WAIT: durationMs.default(parseDuration('24h')),
+  REFUND_APPROVAL_DEADLINE: durationMs.default(parseDuration('72h')),
   GOODWILL_APPROVAL_THRESHOLD: z.coerce.number().min(0).default(200),
   CASE_PICKUP_REMINDERS: z
     .string()
@@ -143,6 +144,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.REFUND_APPROVAL_DEADLINE <= e.REFUND_APPROVAL_WAIT) {
+    throw new ConfigError('Invalid configuration:\n  REFUND_APPROVAL_DEADLINE: must be longer than REFUND_APPROVAL_WAIT (both count from the request for approval)');
+  }
   const missingInProduction = [
     ...(e.JWT_SECRET ? [] : ['JWT_SECRET: required in production (at least 32 characters)']),
     ...(e.PAYLOAD_KEYS ? [] : ['PAYLOAD_KEYS: required in production ("id:base64-of-32-bytes", comma-separated for rotation)']),
@@ -192,6 +196,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     cases: {
       refundApprovalThreshold: e.REFUND_APPROVAL_THRESHOLD,
       approvalWaitMs: e.REFUND_APPROVAL_WAIT,
+      approvalDeadlineMs: e.REFUND_APPROVAL_DEADLINE,
       goodwillApprovalThreshold: e.GOODWILL_APPROVAL_THRESHOLD,
       pickupReminderMs: e.CASE_PICKUP_REMINDERS.split(',').map((d) => parseDuration(d.trim())),
       pickupDeadlineMs: e.CASE_PICKUP_DEADLINE,

@@ -6,6 +6,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   startChild,
   upsertSearchAttributes,
@@ -14,19 +15,31 @@ import {
 import type { Activities } from '../activities';
 import type { CaseState } from '../domain/cases/case-state';
 import type { CaseMessage } from '../domain/cases/messages';
-import type { CaseEvent, CaseParty, CaseSettings, CaseStatus, CaseView } from '../domain/cases/types';
+import type { CaseEvent, CaseParty, CaseSettings, CaseStatus, CaseView, DeskTaskKind } from '../domain/cases/types';
 import type { EscalationView } from '../domain/escalation/escalation-state';
-import { slaTargets, type Priority } from '../domain/escalation/routing';
+import { slaTargets, type Priority, type Queue } from '../domain/escalation/routing';
 import { CaseTypeKey, StatusKey } from '../domain/search-attributes';
 import { escalationWorkflow } from './escalation';
 
-/** Carrier scans, warehouse results, approvals, resolutions and ratings: facts the case waits for. */
+/** Carrier scans, warehouse results, approvals, resolutions, ratings and desk replies: facts the case waits for or records. */
 export const caseEventSignal = defineSignal<[CaseEvent]>('caseEvent');
 export const cancelCaseUpdate = defineUpdate<CaseView, [{ reason: string; by: string }]>('cancelCase');
 export const retryStepUpdate = defineUpdate<CaseView, [{ by: string }]>('retryStep');
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
 /** Order-system refusals: business answers the workflow compensates for, never retried. */
+/** Marks the change that gives an escalated approval a final deadline. */
+export const APPROVAL_DEADLINE_PATCH = 'case-approval-deadline';
+
+/** Marks the change that writes facts arriving as a case ends (a desk reply, a rating) to the read model. */
+export const LATE_FACTS_PATCH = 'case-late-facts';
+
+/** A supervisor's answer, or none before the final deadline. */
+export type ApprovalOutcome = 'approve' | 'reject' | 'expired';
+
+/** The desk queue each kind of case work goes to. */
+const DESK_QUEUES: Record<DeskTaskKind, Queue> = { complaint: 'complaints', finance: 'finance', goodwill: 'complaints' };
+
 export const REFUSALS = ['order_not_found', 'refund_rejected', 'out_of_stock'] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
@@ -70,7 +83,20 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
   // Indexed only when started with search attributes: the time-skipping test server has no visibility store.
   const indexed = workflowInfo().typedSearchAttributes.get(CaseTypeKey) !== undefined;
 
-  const persist = () => records.recordCase(state.view);
+  // One write at a time, each of the view as it is when it starts, so a background step (the
+  // acknowledgement watch) and the main story never land an older view over a newer one.
+  let writing: Promise<void> | undefined;
+  let writtenEntries = 0;
+  async function persist(): Promise<void> {
+    while (writing) await writing.catch(() => undefined);
+    writtenEntries = state.view.timeline.length;
+    writing = records.recordCase(state.view);
+    try {
+      await writing;
+    } finally {
+      writing = undefined;
+    }
+  }
 
   /** Waits for `ready` (or the timeout: answers whether it became ready), unless the case is cancelled first. */
   async function wait(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
@@ -85,7 +111,17 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     if (indexed) upsertSearchAttributes([{ key: StatusKey, value: status }]);
   }
 
-  async function notify(step: string, message: CaseMessage): Promise<void> {
+  /**
+   * The last write of a case that has ended: facts signalled after its final write (a desk reply
+   * as it closed) would otherwise live only in the workflow's memory. Once the workflow has
+   * completed, late facts go to the read model directly (see relayDeskReply).
+   */
+  async function persistLateFacts(): Promise<void> {
+    if (state.view.timeline.length > writtenEntries && patched(LATE_FACTS_PATCH)) await persist();
+  }
+
+  /** Answers whether a message was queued: false when no channel reaches the customer. */
+  async function notify(step: string, message: CaseMessage): Promise<boolean> {
     const sent = await records.notifyCustomer({
       caseId: party.caseId,
       step,
@@ -96,6 +132,14 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
       message,
     });
     state.record('customer_notified', Date.now(), { detail: `${message.kind}${sent.channel ? ` via ${sent.channel}` : ' (no reachable channel)'}` });
+    return sent.queued;
+  }
+
+  /** A supervisor alert, once per case and kind, listed on the supervisor page; the timeline shows it too. */
+  async function alert(kind: string, detail: string): Promise<void> {
+    const queue: Queue = state.view.type === 'complaint' ? 'complaints' : 'returns';
+    await records.raiseCaseAlert({ caseId: party.caseId, kind, detail, queue, priority: 'high', ...(party.conversationId ? { conversationId: party.conversationId } : {}) });
+    state.record('alert_raised', Date.now(), { detail: `${kind}: ${detail}` });
   }
 
   /**
@@ -120,9 +164,12 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
 
   /**
    * A supervisor's yes or no on an amount above the threshold. Nobody answering within the wait
-   * escalates the task and alerts supervisors; the case keeps waiting for an answer.
+   * escalates the task and alerts supervisors; still undecided at the final deadline, the approval
+   * expires: declined, the task closed as expired, supervisors alerted, and the caller hands the
+   * case to a person. A decision arriving after that changes nothing.
    */
-  async function approval(kind: 'refund_approval' | 'goodwill_approval', amount: number): Promise<boolean> {
+  async function approval(kind: 'refund_approval' | 'goodwill_approval', amount: number): Promise<ApprovalOutcome> {
+    const requestedAt = Date.now();
     const { taskId } = await records.openApprovalTask({ caseId: party.caseId, kind, amount });
     state.set('approvalTaskId', taskId);
     setStatus('awaiting_approval', `${kind} of ${amount}`);
@@ -131,15 +178,26 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
       await records.escalateApprovalTask({ taskId, caseId: party.caseId });
       state.record('approval_escalated', Date.now(), { detail: taskId });
       await persist();
-      await wait(() => state.approval !== undefined);
+      const deadlineMs = settings.approvalDeadlineMs;
+      if (deadlineMs !== undefined && patched(APPROVAL_DEADLINE_PATCH)) {
+        if (!(await wait(() => state.approval !== undefined, Math.max(1, requestedAt + deadlineMs - Date.now())))) {
+          state.expireApproval(Date.now());
+          await records.closeApprovalTask({ taskId, decision: 'expire', by: 'system', note: `no decision within ${Math.round(deadlineMs / 3_600_000)}h` });
+          await alert(`${kind}_expired`, `${amount} undecided after ${Math.round(deadlineMs / 3_600_000)}h: declined, handed to the desk`);
+          await persist();
+          return 'expired';
+        }
+      } else {
+        await wait(() => state.approval !== undefined);
+      }
     }
     const decision = state.approval!;
     await records.closeApprovalTask({ taskId, decision: decision.decision, by: decision.by, ...(decision.note ? { note: decision.note } : {}) });
-    return decision.decision === 'approve';
+    return decision.decision;
   }
 
   /** Work for a person on the desk (the complaint queue, a finance agent), as an escalation workflow of its own. */
-  async function startDeskTask(kind: 'complaint' | 'finance', priority: Priority, summary: string) {
+  async function startDeskTask(kind: DeskTaskKind, priority: Priority, summary: string) {
     const packet = { reason: 'unresolved' as const, summary, lang: party.lang, intents: [], slots: { case: party.caseId, case_task: kind }, verified: false, recentTurns: [] };
     const task = await step(`${kind}_task`, () =>
       records.openDeskTask({ caseId: party.caseId, kind, customerId: party.customerId, ...(party.channel ? { channel: party.channel } : {}), ...(party.conversationId ? { conversationId: party.conversationId } : {}), packet }),
@@ -156,7 +214,7 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
           customerId: party.customerId,
           channel: task.channel,
           lang: party.lang,
-          queue: kind === 'finance' ? 'finance' : 'complaints',
+          queue: DESK_QUEUES[kind],
           priority,
           packet,
           sla: slaTargets(settings.desk.sla, priority),
@@ -169,5 +227,5 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     return { escalationId: task.escalationId, result: (): Promise<EscalationView> => child.result() };
   }
 
-  return { persist, wait, setStatus, notify, step, approval, startDeskTask, records };
+  return { persist, persistLateFacts, wait, setStatus, notify, alert, step, approval, startDeskTask, records };
 }

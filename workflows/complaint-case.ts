@@ -1,8 +1,11 @@
-import { CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { CaseState } from '../domain/cases/case-state';
 import type { CaseView, ComplaintCaseInput } from '../domain/cases/types';
 import type { EscalationView } from '../domain/escalation/escalation-state';
 import { CaseCancelled, cancelCaseUpdate, caseEventSignal, caseToolkit, caseViewQuery, refuseIf, retryStepUpdate } from './case-common';
+
+/** Marks the change that watches the acknowledgement SLA and alerts supervisors when it passes. */
+export const ACK_WATCH_PATCH = 'complaint-ack-watch';
 
 /**
  * A complaint until someone resolves it: acknowledged within its SLA, given a severity and priority
@@ -17,6 +20,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   const kit = caseToolkit(state, input, settings);
   const { persist, wait, setStatus, notify, step } = kit;
   let agentOutcome: EscalationView | undefined;
+  let acknowledged = false;
 
   setHandler(caseEventSignal, (event) => void state.apply(event, Date.now()));
   setHandler(caseViewQuery, () => state.view);
@@ -41,6 +45,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   const resolved = () => state.resolution !== undefined || agentOutcome?.status === 'resolved';
 
   await persist();
+  const ackWatch = patched(ACK_WATCH_PATCH) ? watchAcknowledgement() : Promise.resolve();
   try {
     await handle();
   } catch (error) {
@@ -58,13 +63,34 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     state.committed = true;
     await resolve();
   }
+  await ackWatch;
   await condition(allHandlersFinished);
+  await kit.persistLateFacts();
   return state.view;
 
+  /**
+   * The acknowledgement SLA, watched beside the story: if it passes before the customer has been
+   * told (the outbox unreachable, no channel reaches them, the workers down), supervisors are
+   * alerted once and the timeline shows it.
+   */
+  async function watchAcknowledgement(): Promise<void> {
+    const minutes = Math.round(settings.complaintAckMs / 60_000);
+    try {
+      if (await condition(() => acknowledged || !state.isOpen, Math.max(1, openedAt + settings.complaintAckMs - Date.now()))) return;
+      state.record('ack_sla_missed', Date.now(), { detail: `not acknowledged within ${minutes} min` });
+      await kit.alert('complaint_ack_missed', `not acknowledged within ${minutes} min`);
+      await persist();
+    } catch (error) {
+      // Cancelling the workflow in Temporal cancels the watch too; the main story records the cancellation.
+      if (!isCancellation(error)) throw error;
+    }
+  }
+
   async function handle(): Promise<void> {
-    await step('acknowledge', () => notify('acknowledged', { kind: 'complaint_acknowledged', caseId: input.caseId }));
+    acknowledged = await step('acknowledge', () => notify('acknowledged', { kind: 'complaint_acknowledged', caseId: input.caseId }));
     const lateBy = Date.now() - (openedAt + settings.complaintAckMs);
-    state.record('acknowledged', Date.now(), { detail: lateBy > 0 ? `SLA missed by ${Math.round(lateBy / 1_000)}s` : 'within SLA' });
+    if (acknowledged) state.record('acknowledged', Date.now(), { detail: lateBy > 0 ? `SLA missed by ${Math.round(lateBy / 1_000)}s` : 'within SLA' });
+    else state.record('not_acknowledged', Date.now(), { detail: 'no channel reaches the customer: the desk must contact them' });
 
     const assessment = await step('assess', () =>
       kit.records.assessComplaint({ caseId: input.caseId, customerId: input.customerId, details: input.details, ...(input.severityHint ? { severityHint: input.severityHint } : {}) }),
@@ -91,7 +117,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
       state.set('tier', tier);
       state.set('priority', 'high');
       state.record('tier_escalated', Date.now(), { detail: `tier ${tier} after ${Math.round(afterMs / 3_600_000)}h unresolved` });
-      await kit.records.raiseCaseAlert({ caseId: input.caseId, kind: `complaint_tier_${tier}`, detail: `unresolved after ${Math.round(afterMs / 3_600_000)}h` });
+      await kit.alert(`complaint_tier_${tier}`, `unresolved after ${Math.round(afterMs / 3_600_000)}h`);
       await notify(`tier-${tier}`, { kind: 'complaint_escalated', tier });
       await persist();
     }
@@ -105,11 +131,16 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     let coupon: { code: string; amount: number } | undefined;
     const amount = state.resolution?.goodwillAmount;
     if (amount && amount > 0) {
-      const allowed = amount <= settings.goodwillApprovalThreshold || (await kit.approval('goodwill_approval', amount));
-      if (allowed) {
+      const decision = amount <= settings.goodwillApprovalThreshold ? 'approve' : await kit.approval('goodwill_approval', amount);
+      if (decision === 'approve') {
         coupon = await step('goodwill_coupon', () => kit.records.issueGoodwillCoupon({ caseId: input.caseId, customerId: input.customerId, amount }));
         state.set('couponCode', coupon.code);
         state.record('goodwill_coupon_issued', Date.now(), { detail: `${coupon.code} ${coupon.amount}` });
+      } else if (decision === 'expired') {
+        // No coupon without a supervisor's yes; a complaints agent agrees compensation with the customer instead.
+        state.record('goodwill_coupon_declined', Date.now(), { detail: 'no approval by the deadline: handed to the complaints desk' });
+        await kit.startDeskTask('goodwill', 'high', `Goodwill coupon of ${amount} for complaint ${input.caseId} had no supervisor decision by the deadline and was not issued; agree compensation with the customer.`);
+        await notify('approval-expired', { kind: 'approval_expired', what: 'goodwill', amount });
       } else {
         state.record('goodwill_coupon_declined', Date.now());
       }

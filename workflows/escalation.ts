@@ -63,6 +63,8 @@ const desk = proxyActivities<Activities>({
 
 /** Marks the change that lets cases (which have no conversation) use the desk. */
 export const CASE_ESCALATIONS_PATCH = 'case-escalations';
+/** Marks the change that sends an agent's reply on a case's task to the customer and the case's timeline. */
+export const CASE_REPLIES_PATCH = 'case-replies';
 
 /** Validators refuse an action with a reason the agent can read; nothing is recorded. */
 function refuseIf(problem: string | undefined): void {
@@ -116,6 +118,7 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       state.reply(reply.agentId, reply.awaitCustomer ?? false, Date.now(), calendar);
       changed();
       if (relaysToConversation) await conversation.signal(agentMessageSignal, { escalationId: input.escalationId, messageId: reply.messageId, agentId: reply.agentId, agentName: reply.agentName, text: reply.text });
+      else if (input.caseId && patched(CASE_REPLIES_PATCH)) await desk.relayDeskReply({ caseId: input.caseId, conversationId: input.conversationId, messageId: reply.messageId, agentId: reply.agentId, agentName: reply.agentName, text: reply.text, lang: input.lang });
       await persist();
       return state.view(Date.now(), calendar);
     },

@@ -64,6 +64,7 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     await persist();
   }
   await condition(allHandlersFinished);
+  await kit.persistLateFacts();
   return state.view;
 
   /** Everything before money moves or goods ship; a cancellation stops it at its next wait. */
@@ -125,11 +126,24 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
     return false;
   }
 
-  /** Refunds above the threshold wait for a supervisor; a "no" ends the case with the customer told why. */
+  /**
+   * Refunds above the threshold wait for a supervisor; a "no" ends the case with the customer told
+   * why. No decision by the final deadline pays nothing: a finance agent takes the refund over.
+   */
   async function approved(amount: number): Promise<boolean> {
     if (amount <= settings.refundApprovalThreshold) return true;
     await notify('awaiting-approval', { kind: 'awaiting_approval', amount });
-    if (await kit.approval('refund_approval', amount)) return true;
+    const decision = await kit.approval('refund_approval', amount);
+    if (decision === 'approve') return true;
+    if (decision === 'expired') {
+      state.committed = true;
+      await notify('approval-expired', { kind: 'approval_expired', what: 'refund', amount });
+      await settleByFinance(`Refund of ${amount} for order ${input.orderId} (case ${input.caseId}) had no supervisor decision by the deadline and was not paid; decide it with the customer and settle it by hand.`);
+      await askForRating();
+      finish('finance_settled');
+      await persist();
+      return false;
+    }
     await notify('refund-declined', { kind: 'refund_declined' });
     finish('refund_declined');
     await persist();
@@ -151,14 +165,19 @@ export async function returnCaseWorkflow(input: ReturnCaseInput): Promise<CaseVi
       state.set('refund', { refundId: '', amount, status: 'rejected', idempotencyKey: `refund:${input.caseId}` });
       state.record('compensation', Date.now(), { detail: 'refund rejected by the payment gateway: handed to finance' });
       await notify('refund-delayed', { kind: 'refund_delayed' });
-      const task = await kit.startDeskTask('finance', 'high', `Refund of ${amount} for order ${input.orderId} (case ${input.caseId}) was rejected by the payment gateway; settle it by hand.`);
-      setStatus('awaiting_finance');
-      await persist();
-      const work = await task.result();
-      state.record('finance_settled', Date.now(), { ...(work.agentId ? { by: work.agentId } : {}), ...(work.resolutionNote ? { detail: work.resolutionNote } : {}) });
-      await notify('finance-settled', { kind: 'finance_settled', ...(work.resolutionNote ? { note: work.resolutionNote } : {}) });
+      await settleByFinance(`Refund of ${amount} for order ${input.orderId} (case ${input.caseId}) was rejected by the payment gateway; settle it by hand.`);
       return 'finance_settled';
     }
+  }
+
+  /** A finance agent's task on the desk; the case waits until they have settled it and tells the customer. */
+  async function settleByFinance(summary: string): Promise<void> {
+    const task = await kit.startDeskTask('finance', 'high', summary);
+    setStatus('awaiting_finance');
+    await persist();
+    const work = await task.result();
+    state.record('finance_settled', Date.now(), { ...(work.agentId ? { by: work.agentId } : {}), ...(work.resolutionNote ? { detail: work.resolutionNote } : {}) });
+    await notify('finance-settled', { kind: 'finance_settled', ...(work.resolutionNote ? { note: work.resolutionNote } : {}) });
   }
 
   /** A replacement shipment; out of stock, the customer is refunded instead. */

@@ -61,7 +61,7 @@ export const caseTaskSchema = new Schema(
     kind: { type: String, enum: ['refund_approval', 'goodwill_approval'], required: true },
     role: { type: String, required: true },
     amount: { type: Number, required: true },
-    status: { type: String, enum: ['open', 'escalated', 'approved', 'rejected'], required: true },
+    status: { type: String, enum: ['open', 'escalated', 'approved', 'rejected', 'expired'], required: true },
     escalatedAt: { type: Date },
     decidedBy: { type: String },
     decidedAt: { type: Date },

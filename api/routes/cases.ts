@@ -164,7 +164,7 @@ export function caseRoutes(table: RouteTable, deps: { cases: CaseService; audit:
     summary: 'Approval tasks of cases (refunds above the threshold, goodwill coupons), newest first',
     tags: ['cases'],
     access: { roles: ['supervisor', 'ops'] },
-    query: z.strictObject({ status: z.enum(['open', 'escalated', 'approved', 'rejected']).optional() }),
+    query: z.strictObject({ status: z.enum(['open', 'escalated', 'approved', 'rejected', 'expired']).optional() }),
     responses: { 200: { description: 'Tasks' } },
     handler: async ({ query }) => ({ body: { tasks: await cases.listTasks(query.status) } }),
   });

@@ -150,10 +150,14 @@ export function createCaseService(deps: { client: Client; models: Models; taskQu
       return cases;
     },
 
-    /** The case as its workflow sees it now (the read model when it has ended), with its timeline and open tasks. */
+    /**
+     * The case as its workflow sees it now, with its timeline and open tasks; once it has ended, the
+     * read model (final, and holding what came after the end, such as a late reply from the desk).
+     */
     async get(caseId: string) {
       const row = await requireCase(caseId);
-      const live = await liveView(caseId);
+      const ended = row.status === 'closed' || row.status === 'cancelled';
+      const live = ended ? undefined : await liveView(caseId);
       const view = live ?? (row.view as CaseView | undefined);
       const [tasks, refunds, coupon] = await Promise.all([
         models.CaseTask.find({ caseId }, { _id: 0, __v: 0 }).lean(),

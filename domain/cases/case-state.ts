@@ -4,6 +4,14 @@ import type { CaseEvent, CaseStatus, CaseType, CaseView, ClosureReason, Timeline
 const CANCELLABLE: ReadonlySet<CaseStatus> = new Set(['checking', 'awaiting_pickup', 'in_transit', 'inspecting', 'awaiting_approval', 'acknowledging', 'assigned', 'step_failed']);
 const ENDED: ReadonlySet<CaseStatus> = new Set(['closed', 'cancelled']);
 
+const REPLY_DETAIL_CHARS = 500;
+
+/** How an agent's reply reads on the timeline: where it went and (the start of) what it said. */
+export function agentReplyDetail(text: string, channel: string | undefined): string {
+  const shown = text.length > REPLY_DETAIL_CHARS ? `${text.slice(0, REPLY_DETAIL_CHARS)}…` : text;
+  return channel ? `via ${channel}: ${shown}` : `not delivered (no reachable channel): ${shown}`;
+}
+
 /**
  * The process state of one return, exchange or complaint case: its status, the facts gathered on the
  * way and a timeline. Pure, so the workflows stay short and the rules are unit-tested.
@@ -105,7 +113,20 @@ export class CaseState {
       case 'note':
         this.record('note', now, { by: event.by, detail: event.text });
         return true;
+      case 'agent_reply':
+        this.record('agent_replied', now, { by: event.by, detail: agentReplyDetail(event.text, event.channel), ref: event.eventId });
+        return true;
     }
+  }
+
+  /**
+   * Nobody decided before the final deadline: the approval counts as declined, so a decision that
+   * arrives later changes nothing and no money moves on it.
+   */
+  expireApproval(now: number): void {
+    if (this.approval) return;
+    this.approval = { decision: 'reject', by: 'system', note: 'no decision before the deadline' };
+    this.record('approval_expired', now, { by: 'system', detail: this.approval.note });
   }
 
   /** Why a cancellation is refused now, or undefined when it may go ahead. */

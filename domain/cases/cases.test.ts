@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../config';
 import { signPayload, verifySignature } from '../oms/signature';
 import { CaseState } from './case-state';
 import { assessComplaint } from './complaint';
@@ -39,6 +40,30 @@ describe('case state', () => {
     const ended = fresh();
     ended.close('pickup_timeout', NOW, 'cancelled');
     expect(ended.problemWithCancel()).toMatch(/has ended/);
+  });
+
+  it('counts an approval that expired as declined, so a decision arriving later changes nothing', () => {
+    const state = fresh();
+    state.expireApproval(NOW);
+    expect(state.approval).toMatchObject({ decision: 'reject', by: 'system' });
+    expect(state.apply({ type: 'approval', eventId: 'late', decision: 'approve', by: 'su' }, NOW + 1)).toBe(false);
+    expect(state.approval?.decision).toBe('reject');
+    expect(state.view.timeline.map((t) => t.type)).toEqual(['opened', 'approval_expired']);
+    const decided = fresh();
+    decided.apply({ type: 'approval', eventId: 'a1', decision: 'approve', by: 'su' }, NOW);
+    decided.expireApproval(NOW + 1);
+    expect(decided.approval?.decision).toBe('approve');
+  });
+
+  it('records a desk reply once, saying where it went', () => {
+    const state = fresh();
+    const reply = { type: 'agent_reply' as const, eventId: 'desk-reply:m1', by: 'agent', text: '已为您核实', channel: 'sms' as const };
+    expect(state.apply(reply, NOW)).toBe(true);
+    expect(state.apply(reply, NOW)).toBe(false);
+    state.apply({ ...reply, eventId: 'desk-reply:m2', channel: undefined, text: 'x'.repeat(600) }, NOW);
+    const entries = state.view.timeline.filter((t) => t.type === 'agent_replied');
+    expect(entries[0]).toMatchObject({ by: 'agent', detail: 'via sms: 已为您核实', ref: 'desk-reply:m1' });
+    expect(entries[1]!.detail).toMatch(/^not delivered \(no reachable channel\): x{500}…$/);
   });
 
   it('parks a failed step and resumes where it was on retry', () => {
@@ -83,6 +108,20 @@ describe('case messages', () => {
     expect(renderCaseMessage(message, 'zh')).toContain('请将商品寄回:Addr 1');
     expect(renderCaseMessage(message, 'en')).toContain('within 14 days');
     expect(renderCaseMessage({ kind: 'refund_issued', amount: 3078, refundId: 'RF-1' }, 'en')).toContain('¥3078.00');
+  });
+  it('say who on the desk wrote and about which case, and what happens to an approval that ran out', () => {
+    expect(renderCaseMessage({ kind: 'agent_reply', caseId: 'CMP-1', agentName: '李客服', text: '已处理' }, 'zh')).toBe('【CMP-1】李客服:已处理');
+    expect(renderCaseMessage({ kind: 'approval_expired', what: 'refund', amount: 3078 }, 'en')).toMatch(/¥3078\.00.*finance team/);
+    expect(renderCaseMessage({ kind: 'approval_expired', what: 'goodwill', amount: 300 }, 'zh')).toContain('补偿');
+  });
+});
+
+describe('case configuration', () => {
+  it('gives escalated approvals a final deadline after the escalation, and refuses one that is not', () => {
+    expect(parseConfig({}).cases).toMatchObject({ approvalWaitMs: 24 * 3_600_000, approvalDeadlineMs: 72 * 3_600_000 });
+    expect(parseConfig({ REFUND_APPROVAL_WAIT: '2h', REFUND_APPROVAL_DEADLINE: '6h' }).cases.approvalDeadlineMs).toBe(6 * 3_600_000);
+    expect(() => parseConfig({ REFUND_APPROVAL_WAIT: '48h', REFUND_APPROVAL_DEADLINE: '24h' })).toThrow(ConfigError);
+    expect(() => parseConfig({ REFUND_APPROVAL_WAIT: '48h', REFUND_APPROVAL_DEADLINE: '24h' })).toThrow(/REFUND_APPROVAL_DEADLINE: must be longer than REFUND_APPROVAL_WAIT/);
   });
 });
 

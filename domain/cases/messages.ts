@@ -20,7 +20,9 @@ export type CaseMessage =
   | { kind: 'complaint_escalated'; tier: number }
   | { kind: 'complaint_resolved'; resolution: string; couponCode?: string; couponAmount?: number }
   | { kind: 'csat_request'; caseId: string }
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string }
+  | { kind: 'approval_expired'; what: 'refund' | 'goodwill'; amount: number }
+  | { kind: 'agent_reply'; caseId: string; agentName: string; text: string };
 
 const WHY: Record<string, { zh: string; en: string }> = {
   not_delivered: { zh: '订单尚未签收', en: 'the order has not been delivered yet' },
@@ -80,5 +82,14 @@ export function renderCaseMessage(message: CaseMessage, lang: Lang): string {
       return zh ? `请为本次服务(${message.caseId})打分:1-5 分。` : `How did we do with ${message.caseId}? Please rate us from 1 to 5.`;
     case 'cancelled':
       return zh ? `您的申请已取消:${message.reason}` : `Your request has been cancelled: ${message.reason}`;
+    case 'approval_expired':
+      if (message.what === 'refund') {
+        return zh
+          ? `退款 ${yuan(message.amount)} 未能在时限内完成审核,已转交财务同事人工处理,处理完毕后通知您。`
+          : `The refund of ${yuan(message.amount)} could not be approved in time, so our finance team is handling it by hand and will let you know.`;
+      }
+      return zh ? '关于补偿事宜,专员会另行与您联系。' : 'A specialist will contact you separately about compensation.';
+    case 'agent_reply':
+      return zh ? `【${message.caseId}】${message.agentName}:${message.text}` : `[${message.caseId}] ${message.agentName}: ${message.text}`;
   }
 }

@@ -44,12 +44,19 @@ export interface TimelineEntry {
   type: string;
   detail?: string;
   by?: string;
+  /** The event an entry came from, when it may be delivered more than once. */
+  ref?: string;
 }
 
 /** Timers and thresholds a case runs with; from the configuration, shortened in tests. */
 export interface CaseSettings {
   refundApprovalThreshold: number;
   approvalWaitMs: number;
+  /**
+   * Measured from the request for approval: still undecided then, the approval expires (declined, no
+   * money moves) and a person takes the case over. Absent in cases started before it existed: they wait.
+   */
+  approvalDeadlineMs?: number;
   goodwillApprovalThreshold: number;
   pickupReminderMs: number[];
   pickupDeadlineMs: number;
@@ -63,6 +70,7 @@ export interface CaseSettings {
 export const DEFAULT_CASE_SETTINGS: CaseSettings = {
   refundApprovalThreshold: 2000,
   approvalWaitMs: 24 * 3_600_000,
+  approvalDeadlineMs: 72 * 3_600_000,
   goodwillApprovalThreshold: 200,
   pickupReminderMs: [3 * 86_400_000, 7 * 86_400_000],
   pickupDeadlineMs: 14 * 86_400_000,
@@ -105,7 +113,9 @@ export type CaseEvent =
   | { type: 'approval'; eventId: string; decision: 'approve' | 'reject'; by: string; note?: string }
   | { type: 'resolve'; eventId: string; by: string; resolution: string; goodwillAmount?: number }
   | { type: 'csat'; eventId: string; score: number; comment?: string }
-  | { type: 'note'; eventId: string; by: string; text: string };
+  | { type: 'note'; eventId: string; by: string; text: string }
+  /** An agent on the case's desk task wrote to the customer (relayed by the desk, recorded here). */
+  | { type: 'agent_reply'; eventId: string; by: string; text: string; channel?: Channel };
 
 export interface RefundRecord {
   refundId: string;
@@ -141,5 +151,8 @@ export interface CaseView {
   csat?: { score: number; comment?: string };
   timeline: TimelineEntry[];
 }
+
+/** Work a case hands to people on the desk: the complaint itself, a refund for finance, a goodwill coupon nobody approved in time. */
+export type DeskTaskKind = 'complaint' | 'finance' | 'goodwill';
 
 export const caseWorkflowId = (caseId: string) => `case-${caseId}`;

@@ -13,7 +13,8 @@ import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseEvent, type CaseStatus,
 import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflows/case-common';
 import { complaintCaseWorkflow } from '../../workflows/complaint-case';
 import { assignedSignal } from '../../workflows/agent-router';
-import { acceptUpdate, resolveUpdate } from '../../workflows/escalation';
+import { deskDeliveryKey } from '../../domain/channels/keys';
+import { acceptUpdate, replyUpdate, resolveUpdate } from '../../workflows/escalation';
 import { returnCaseWorkflow } from '../../workflows/return-case';
 import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
 
@@ -72,6 +73,23 @@ async function until(handle: WorkflowHandle, what: (view: CaseView) => boolean, 
   throw new Error(`case never reached: ${label}; last ${JSON.stringify((await handle.query(caseViewQuery)).status)}`);
 }
 const atStatus = (handle: WorkflowHandle, status: CaseStatus) => until(handle, (v) => v.status === status, status);
+
+/**
+ * The end of a case whose desk task stays open, by query. Awaiting its result would let the
+ * time-skipping server jump ahead while nothing runs: an open escalation past its SLA clocks has no
+ * timer but its ten-year execution timeout, so the clock leaps ten years, the desk workflows time
+ * out and later sleeps in this file run in real time.
+ */
+const ended = (handle: WorkflowHandle) => until(handle, (v) => v.status === 'closed' || v.status === 'cancelled', 'ended');
+
+/** For what activities write to the database after the workflow has moved on. */
+async function eventually(check: () => Promise<boolean>, label: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`never true: ${label}`);
+}
 
 type EventInput = CaseEvent extends infer E ? (E extends CaseEvent ? Omit<E, 'eventId'> & { eventId?: string } : never) : never;
 const send = (handle: WorkflowHandle, event: EventInput) => handle.signal(caseEventSignal, { eventId: randomUUID(), ...event });
@@ -170,6 +188,37 @@ describe('return case workflow', () => {
     expect(await db.models.Refund.countDocuments({ orderId: 'LD20261001' })).toBe(1);
   });
 
+  it('declines a refund nobody approved by the final deadline, pays nothing even on a late approval, and hands it to a finance agent', async () => {
+    const handle = await startReturn({ orderId: 'LD20261001', customerId: 'c-1001', reason: 'fault' });
+    const caseId = handle.workflowId.replace(/^case-/, '');
+    await atStatus(handle, 'awaiting_pickup');
+    await returnItem(handle);
+    const waiting = await atStatus(handle, 'awaiting_approval');
+
+    await env.sleep(settings.approvalDeadlineMs! + HOUR);
+    const finance = await atStatus(handle, 'awaiting_finance');
+    expect(finance.timeline.map((t) => t.type)).toEqual(expect.arrayContaining(['approval_escalated', 'approval_expired', 'alert_raised', 'finance_task_opened']));
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'expired', decidedBy: 'system' });
+    expect(await db.models.Alert.countDocuments({ alertKey: `case:${caseId}:refund_approval_expired` })).toBe(1);
+    expect(await db.models.Escalation.findOne({ escalationId: finance.escalationId }).lean()).toMatchObject({ reason: 'case_finance', queue: 'finance', priority: 'high' });
+    expect((await deliveriesOf(caseId)).find((d) => d.step === 'approval-expired')?.text).toContain('¥3078.00');
+
+    // A supervisor answering after the deadline changes nothing: the refund is the finance agent's now.
+    await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
+    const desk = env.client.workflow.getHandle(`escalation-${finance.escalationId}`);
+    await desk.signal(assignedSignal, { agentId: 'supervisor' });
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'supervisor' }] });
+    await desk.executeUpdate(resolveUpdate, { args: [{ agentId: 'supervisor', note: 'partial refund agreed with the customer, paid by transfer' }] });
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 4 });
+    const done = await ended(handle);
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'finance_settled' });
+    expect(done.timeline.some((t) => t.type === 'approved')).toBe(false);
+    expect(done.refund).toBeUndefined();
+    expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
+    expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['awaiting-approval', 'approval-expired', 'finance-settled', 'csat']));
+  });
+
   it('ships a replacement for an exchange, and reserves its stock once', async () => {
     const before = (await db.models.Product.findOne({ sku: 'KB-BAG-01' }).lean())!.stock!;
     const handle = await startReturn({ orderId: 'LD20261007', customerId: 'c-1006', request: 'exchange', reason: 'fault' });
@@ -259,14 +308,16 @@ describe('complaint case workflow', () => {
     await env.sleep(48 * HOUR);
     const tier3 = await until(handle, (v) => v.tier === 3, 'tier 3');
     expect(tier3.timeline.filter((t) => t.type === 'tier_escalated')).toHaveLength(2);
+    expect(tier3.timeline.some((t) => t.type === 'ack_sla_missed')).toBe(false);
     expect(await db.models.LiveEvent.countDocuments({ idempotencyKey: new RegExp(`^case-alert:${caseId}:complaint_tier_`) })).toBe(2);
+    expect((await db.models.Alert.find({ escalationId: caseId }).lean()).map((a) => a.kind).sort()).toEqual(['complaint_tier_2', 'complaint_tier_3']);
 
     await send(handle, { type: 'resolve', by: 'supervisor', resolution: 'Replacement phone sent and apology made', goodwillAmount: 300 });
     await atStatus(handle, 'awaiting_approval');
     await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
     await atStatus(handle, 'awaiting_csat');
     await send(handle, { type: 'csat', score: 4, comment: 'fine in the end' });
-    const done = await handle.result();
+    const done = await ended(handle);
     expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved', csat: { score: 4 } });
     const coupons = await db.models.GoodwillCoupon.find({ caseId }).lean();
     expect(coupons).toHaveLength(1);
@@ -274,6 +325,98 @@ describe('complaint case workflow', () => {
     const told = await deliveriesOf(caseId);
     expect(told.map((d) => d.step)).toEqual(expect.arrayContaining(['acknowledged', 'tier-2', 'tier-3', 'resolved', 'csat']));
     expect(told.find((d) => d.step === 'resolved')).toMatchObject({ channel: 'email', to: 'emily.chen@example.com' });
+  });
+
+  it('relays the agent\'s replies on the complaint task to the customer once each, onto the timeline, even after the case has closed', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1004', lang: 'zh', channel: 'sms', details: '快递员把包裹扔在门口', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    await desk.signal(assignedSignal, { agentId: 'agent' });
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] });
+    const reply = { agentId: 'agent', agentName: '李客服', messageId: `m1-${caseId}`, text: '您好,已联系快递公司核实,今天给您答复。' };
+    // The same reply delivered twice (a retried request under a new update id) is sent and recorded once.
+    await desk.executeUpdate(replyUpdate, { args: [reply], updateId: `u1-${caseId}` });
+    await desk.executeUpdate(replyUpdate, { args: [reply], updateId: `u2-${caseId}` });
+
+    const key = deskDeliveryKey(`case-${caseId}`, `${reply.messageId}:agent`);
+    const sent = await db.models.Delivery.find({ idempotencyKey: key }).lean();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ channel: 'sms', to: '13600136004', purpose: 'case_agent_reply' });
+    expect(sent[0]!.text).toContain(reply.text);
+    expect(sent[0]!.text).toContain(caseId);
+    const recorded = await until(handle, (v) => v.timeline.some((t) => t.type === 'agent_replied'), 'reply on the timeline');
+    expect(recorded.timeline.filter((t) => t.type === 'agent_replied')).toEqual([expect.objectContaining({ by: 'agent', detail: `via sms: ${reply.text}` })]);
+
+    await send(handle, { type: 'resolve', by: 'agent', resolution: '快递公司已致歉' });
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 5 });
+    await ended(handle);
+    await eventually(async () => (await db.models.Case.findOne({ caseId }).lean())?.status === 'closed', 'the closed read model');
+    // The desk task outlives the case: a later reply still reaches the customer and the ended case's record.
+    await desk.executeUpdate(replyUpdate, { args: [{ ...reply, messageId: `m2-${caseId}`, text: '补充:快递公司已处罚该快递员。' }] });
+    expect(await db.models.Delivery.countDocuments({ idempotencyKey: deskDeliveryKey(`case-${caseId}`, `m2-${caseId}:agent`) })).toBe(1);
+    const replies = async () => ((await db.models.Case.findOne({ caseId }).lean())?.timeline as Array<{ type: string; detail?: string }>).filter((t) => t.type === 'agent_replied');
+    await eventually(async () => (await replies()).length >= 2, 'the late reply in the read model');
+    expect((await replies()).map((t) => t.detail)).toEqual([`via sms: ${reply.text}`, 'via sms: 补充:快递公司已处罚该快递员。']);
+    expect((await db.models.Case.findOne({ caseId }).lean())?.status).toBe('closed');
+  });
+
+  it('alerts supervisors once, and says so on the timeline, when the acknowledgement SLA passes before the customer is told', async () => {
+    const customerId = `c-unreachable-${counter + 1}`;
+    await db.models.Customer.create({ customerId, name: '王五', tier: 'standard', lang: 'zh' });
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId, lang: 'zh', details: '商品与描述不符', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    expect(assigned.timeline.find((t) => t.type === 'not_acknowledged')?.detail).toMatch(/no channel/);
+    expect(assigned.timeline.some((t) => t.type === 'ack_sla_missed')).toBe(false);
+    expect(await db.models.Alert.countDocuments({ alertKey: `case:${caseId}:complaint_ack_missed` })).toBe(0);
+
+    await env.sleep(settings.complaintAckMs + 60_000);
+    const missed = await until(handle, (v) => v.timeline.some((t) => t.type === 'alert_raised'), 'alert on the timeline');
+    expect(missed.timeline.filter((t) => t.type === 'ack_sla_missed')).toHaveLength(1);
+    expect(missed.timeline.find((t) => t.type === 'alert_raised')?.detail).toMatch(/^complaint_ack_missed: /);
+    await env.sleep(2 * HOUR);
+    expect((await handle.query(caseViewQuery)).timeline.filter((t) => t.type === 'ack_sla_missed')).toHaveLength(1);
+    const alerts = await db.models.Alert.find({ escalationId: caseId }).lean();
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'complaint_ack_missed', queue: 'complaints', priority: 'high' })]);
+    await eventually(async () => ((await db.models.Case.findOne({ caseId }).lean())?.timeline as Array<{ type: string }>).some((t) => t.type === 'ack_sla_missed'), 'the read model');
+    await handle.executeUpdate(cancelCaseUpdate, { args: [{ reason: 'test over', by: 'ops' }] });
+  });
+
+  it('declines a goodwill coupon nobody approved by the final deadline, issues none, and hands compensation to the complaints desk', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1002', lang: 'zh', channel: 'sms', details: '净化器有异味', settings }],
+    });
+    await atStatus(handle, 'assigned');
+    await send(handle, { type: 'resolve', by: 'agent', resolution: '已换新', goodwillAmount: 300 });
+    await atStatus(handle, 'awaiting_approval');
+    await env.sleep(settings.approvalDeadlineMs! + HOUR);
+    const rating = await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
+    await send(handle, { type: 'csat', score: 3 });
+    const done = await ended(handle);
+
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved' });
+    expect(done.couponCode).toBeUndefined();
+    expect(done.timeline.map((t) => t.type)).toEqual(expect.arrayContaining(['approval_escalated', 'approval_expired', 'goodwill_coupon_declined', 'goodwill_task_opened']));
+    expect(done.timeline.some((t) => t.type === 'approved')).toBe(false);
+    expect(await db.models.GoodwillCoupon.countDocuments({ caseId })).toBe(0);
+    expect(await db.models.CaseTask.findOne({ taskId: rating.approvalTaskId }).lean()).toMatchObject({ status: 'expired', decidedBy: 'system' });
+    expect(await db.models.Alert.countDocuments({ alertKey: `case:${caseId}:goodwill_approval_expired` })).toBe(1);
+    expect(await db.models.Escalation.findOne({ escalationId: done.escalationId }).lean()).toMatchObject({ reason: 'case_goodwill', queue: 'complaints', priority: 'high' });
+    expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['approval-expired', 'resolved']));
   });
 
   // Open defect, as in escalation-pause.test.ts: on the time-skipping server an Update to the desk's
