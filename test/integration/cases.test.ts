@@ -8,7 +8,8 @@ let supervisor: string;
 let agent: string;
 
 // Real time on the dev server: a short rating wait so cases close within the test.
-const ENV = { CASE_CSAT_WAIT: '2s', WEBHOOK_SECRET: 'test-webhook-secret-0123456789', SMTP_INBOUND_ENABLED: 'false' };
+// A short acknowledgement SLA: only a complaint nobody can be told misses it.
+const ENV = { CASE_CSAT_WAIT: '2s', COMPLAINT_ACK_SLA: '2s', WEBHOOK_SECRET: 'test-webhook-secret-0123456789', SMTP_INBOUND_ENABLED: 'false' };
 
 beforeAll(async () => {
   system = await startTestSystem('cases', ENV);
@@ -167,6 +168,50 @@ describe('cases through the API', () => {
     const shown = cases.find((c) => c.caseId === caseId);
     expect(shown?.status).toBe('awaiting_pickup');
     expect((shown?.timeline as Array<{ type: string }>).map((t) => t.type)).toContain('return_label_created');
+  });
+});
+
+describe('complaints and the desk', () => {
+  it("relays the agent's reply on a complaint's desk task to the customer's SMS once, and onto the case timeline", async () => {
+    const started = await api('POST', '/api/cases', { body: { type: 'complaint', customerId: 'c-1004', details: '客服电话一直打不通', channel: 'sms' } });
+    const caseId = started.json.caseId as string;
+    const assigned = await atStatus(caseId, 'assigned');
+    const escalationId = (assigned as unknown as { escalationId: string }).escalationId;
+    expect((await api('PUT', '/api/agents/me/status', { token: agent, body: { status: 'online' } })).status).toBe(200);
+    try {
+      await eventually(() => api('GET', `/api/escalations/${escalationId}`, { token: agent }), (res) => res.json.agentId === 'agent', 'assignment to the agent');
+      expect((await api('POST', `/api/escalations/${escalationId}/accept`, { token: agent })).status).toBe(200);
+      const reply = { text: '您好,我是李客服,已为您登记,今天内回电。', messageId: `it-reply-${caseId}` };
+      const first = await api('POST', `/api/escalations/${escalationId}/reply`, { token: agent, body: reply });
+      expect(first.status, first.text).toBe(200);
+      expect((await api('POST', `/api/escalations/${escalationId}/reply`, { token: agent, body: reply })).status).toBe(200);
+
+      const shown = await eventually(() => caseOf(caseId), (c) => c.timeline.some((t) => t.type === 'agent_replied'), 'the reply on the case timeline');
+      expect(shown.timeline.filter((t) => t.type === 'agent_replied')).toEqual([expect.objectContaining({ by: 'agent', detail: `via sms: ${reply.text}` })]);
+      const sent = await system.db.models.Delivery.find({ idempotencyKey: `desk:case-${caseId}:${reply.messageId}:agent` }).lean();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ channel: 'sms', to: '13600136004', purpose: 'case_agent_reply' });
+      expect(sent[0]!.text).toContain(reply.text);
+    } finally {
+      await api('PUT', '/api/agents/me/status', { token: agent, body: { status: 'offline' } });
+    }
+    expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'test over' } })).status).toBe(200);
+  });
+
+  it('alerts supervisors on the desk overview when a complaint cannot be acknowledged within its SLA', async () => {
+    await system.db.models.Customer.create({ customerId: 'c-no-contact', name: '赵六', tier: 'standard', lang: 'zh' });
+    const started = await api('POST', '/api/cases', { body: { type: 'complaint', customerId: 'c-no-contact', details: '发票一直没有开' } });
+    expect(started.status, started.text).toBe(201);
+    const caseId = started.json.caseId as string;
+    const overview = await eventually(
+      () => api('GET', '/api/desk/overview', { token: supervisor }),
+      (res) => (res.json.alerts as Array<{ escalationId: string }>).some((a) => a.escalationId === caseId),
+      'the alert on the desk overview',
+    );
+    expect((overview.json.alerts as Array<{ escalationId: string; kind: string }>).filter((a) => a.escalationId === caseId)).toEqual([expect.objectContaining({ kind: 'complaint_ack_missed', queue: 'complaints', priority: 'high' })]);
+    const shown = await eventually(() => caseOf(caseId), (c) => c.timeline.some((t) => t.type === 'alert_raised'), 'the alert on the case timeline');
+    expect(shown.timeline.map((t) => t.type)).toEqual(expect.arrayContaining(['not_acknowledged', 'ack_sla_missed', 'alert_raised']));
+    expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'test over' } })).status).toBe(200);
   });
 });
 
