@@ -6,6 +6,8 @@ import { CaseCancelled, cancelCaseUpdate, caseEventSignal, caseToolkit, caseView
 
 /** Marks the change that watches the acknowledgement SLA and alerts supervisors when it passes. */
 export const ACK_WATCH_PATCH = 'complaint-ack-watch';
+/** Marks the change that alerts supervisors when the desk hands a complaint back unresolved. */
+export const HANDED_BACK_ALERT_PATCH = 'complaint-handed-back-alert';
 
 /**
  * A complaint until someone resolves it: acknowledged within its SLA, given a severity and priority
@@ -86,6 +88,16 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     }
   }
 
+  /** Nobody on the desk works a complaint handed back: a supervisor resolves it through the case, or tiers keep alerting. */
+  async function alertHandedBack(agentId: string | undefined): Promise<void> {
+    try {
+      await kit.alert('complaint_handed_back', `handed back unresolved by ${agentId ?? 'the desk'}: resolve it through the case`);
+      await persist();
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+    }
+  }
+
   async function handle(): Promise<void> {
     acknowledged = await step('acknowledge', () => notify('acknowledged', { kind: 'complaint_acknowledged', caseId: input.caseId }));
     const lateBy = Date.now() - (openedAt + settings.complaintAckMs);
@@ -105,6 +117,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
       (view) => {
         agentOutcome = view;
         state.record(view.status === 'resolved' ? 'agent_resolved' : 'agent_handed_back', Date.now(), { ...(view.agentId ? { by: view.agentId } : {}), ...(view.resolutionNote ? { detail: view.resolutionNote } : {}) });
+        if (view.status !== 'resolved' && state.resolution === undefined && state.isOpen && patched(HANDED_BACK_ALERT_PATCH)) void alertHandedBack(view.agentId);
       },
       () => state.record('desk_task_failed', Date.now()),
     );

@@ -14,7 +14,7 @@ import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflow
 import { complaintCaseWorkflow } from '../../workflows/complaint-case';
 import { assignedSignal } from '../../workflows/agent-router';
 import { deskDeliveryKey } from '../../domain/channels/keys';
-import { acceptUpdate, replyUpdate, resolveUpdate } from '../../workflows/escalation';
+import { acceptUpdate, handBackUpdate, replyUpdate, resolveUpdate } from '../../workflows/escalation';
 import { returnCaseWorkflow } from '../../workflows/return-case';
 import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
 
@@ -364,6 +364,30 @@ describe('complaint case workflow', () => {
     await eventually(async () => (await replies()).length >= 2, 'the late reply in the read model');
     expect((await replies()).map((t) => t.detail)).toEqual([`via sms: ${reply.text}`, 'via sms: 补充:快递公司已处罚该快递员。']);
     expect((await db.models.Case.findOne({ caseId }).lean())?.status).toBe('closed');
+  });
+
+  it('alerts supervisors when the desk hands a complaint back unresolved, and still resolves through the case', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1006', lang: 'zh', channel: 'sms', details: '书包拉链坏了,客服不理', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    await desk.signal(assignedSignal, { agentId: 'agent' });
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] });
+    await desk.executeUpdate(handBackUpdate, { args: [{ agentId: 'agent' }] });
+    const alerted = await until(handle, (v) => v.timeline.some((t) => t.type === 'alert_raised'), 'the hand-back alert');
+    expect(alerted.timeline.find((t) => t.type === 'agent_handed_back')).toMatchObject({ by: 'agent' });
+    expect(alerted.status).toBe('assigned');
+    await eventually(async () => (await db.models.Alert.countDocuments({ alertKey: `case:${caseId}:complaint_handed_back` })) === 1, 'the alert row');
+
+    await send(handle, { type: 'resolve', by: 'supervisor', resolution: '已补发拉链配件' });
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 4 });
+    expect(await ended(handle)).toMatchObject({ status: 'closed', closureReason: 'resolved' });
+    expect(await db.models.Alert.countDocuments({ escalationId: caseId })).toBe(1);
   });
 
   it('alerts supervisors once, and says so on the timeline, when the acknowledgement SLA passes before the customer is told', async () => {
