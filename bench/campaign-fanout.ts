@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { recipientKey } from '../domain/marketing/campaign';
-import { campaignRunWorkflow } from '../workflows/campaign';
+import { campaignRunProgressQuery, campaignRunWorkflow } from '../workflows/campaign';
 import { database, machine, round, sampleRss, startBenchStack, startSystemProcess, staffToken, temporalClient, writeWorkflowBundle, type SystemProcess } from './harness';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
@@ -15,6 +15,8 @@ const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 1_000);
 const KILL_AT = Number(process.env.BENCH_KILL_AT ?? 0.4);
 const SEED_BATCH = 5_000;
 const TIME_LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_MS ?? 45 * 60_000);
+
+const customerIdOf = (i: number) => `b-${String(i).padStart(7, '0')}`;
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, deadline: number, everyMs = 1_000): Promise<T> {
   for (;;) {
@@ -44,7 +46,7 @@ export default async function run() {
       const rows = Array.from({ length: Math.min(SEED_BATCH, CUSTOMERS - from) }, (_, k) => {
         const i = from + k;
         return {
-          customerId: `b-${String(i).padStart(7, '0')}`,
+          customerId: customerIdOf(i),
           name: `Customer ${i}`,
           lang: i % 3 ? 'zh' : 'en',
           phone: `139${String(i).padStart(8, '0')}`,
@@ -87,16 +89,30 @@ export default async function run() {
     const started = performance.now();
     await client.workflow.start(campaignRunWorkflow, { workflowId: runId, taskQueue, args: [{ campaignId, pageSize: PAGE_SIZE }] });
 
-    const killAt = Math.floor(CUSTOMERS * KILL_AT);
+    // Progress from the run itself (a query answered by the worker), not by counting rows: a count
+    // reads the whole collection on FerretDB and would slow the run it measures.
+    const progress = setInterval(() => {
+      void client.workflow
+        .getHandle(runId)
+        .query(campaignRunProgressQuery)
+        .then((p) => console.error(`[campaign-fanout] ${round((performance.now() - started) / 1000)}s: ${p.phase}, ${p.pages} pages, ${p.targeted} decided, ${p.sent} sent`))
+        .catch(() => undefined);
+    }, 30_000);
+    progress.unref();
+
+    // The kill point is one recipient's decision, looked up by its key (an indexed equality): the
+    // customer about KILL_AT into the audience, in the middle of a page, so the kill lands while that
+    // page's coupons and sends are being written.
+    const killAt = Math.min(CUSTOMERS - 1, Math.floor(CUSTOMERS * KILL_AT) + Math.floor(PAGE_SIZE / 2));
     let decidedAtKill = 0;
     let killed = false;
     if (KILL_AT > 0 && KILL_AT < 1) {
-      decidedAtKill = await until(async () => {
-        const n = await models.CampaignTarget.countDocuments({ runId });
-        return n >= killAt ? n : undefined;
-      }, 'the kill point', deadline, 250);
+      const marker = recipientKey(runId, customerIdOf(killAt));
+      await until(async () => ((await models.CampaignTarget.exists({ targetKey: marker })) ? true : undefined), 'the kill point', deadline, 250);
       rss.stop();
       process.kill(worker.pid, 'SIGKILL');
+      // Recipients are decided in audience order, so at least this many were.
+      decidedAtKill = killAt + 1;
       killed = true;
       worker = await startSystemProcess(stack, { role: 'worker', taskQueue, bundlePath: bundle.path });
       processes.push(worker);
@@ -105,6 +121,7 @@ export default async function run() {
     await until(async () => ((await models.CampaignRun.findOne({ runId }, { status: 1 }).lean())?.status === 'awaiting_conversions' ? true : undefined), 'the run to finish sending', deadline, 500);
     const runMs = performance.now() - started;
     rssAfter.stop();
+    clearInterval(progress);
 
     // Count what happened rather than trusting the unique indexes: every key of this run, grouped by customer.
     const prefix = recipientKey(runId, '');
@@ -141,6 +158,13 @@ export default async function run() {
     const outcomes: Record<string, number> = {};
     for (const outcome of targetOutcome.values()) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
 
+    // The marketer's report over the whole run, through the API, as the console asks for it.
+    const reportStarted = performance.now();
+    const reportResponse = await fetch(`${api.apiUrl}/api/campaigns/${campaignId}/report`, { headers: { authorization: `Bearer ${token}` } });
+    if (reportResponse.status !== 200) throw new Error(`the campaign report failed: ${reportResponse.status} ${await reportResponse.text()}`);
+    const report = (await reportResponse.json()) as { total: { targeted: number; sent: number }; holdout: { targeted: number } };
+    const reportMs = performance.now() - reportStarted;
+
     await client.workflow.getHandle(runId).terminate('benchmark finished');
     await client.connection.close();
     await db.close();
@@ -162,15 +186,17 @@ export default async function run() {
       duplicateTargets,
       missedRecipients,
       missedSends,
+      reportSeconds: round(reportMs / 1000),
+      reportCounts: { targeted: report.total.targeted + report.holdout.targeted, sent: report.total.sent },
       workerPeakRssMiB: round(Math.max(rss.peakBytes(), rssAfter.peakBytes()) / 2 ** 20),
       mongo: stack.routes.mongo,
       machine: machine(),
     };
     const summary = [
       `campaign to ${CUSTOMERS} customers in pages of ${PAGE_SIZE}: ${figures.runSeconds}s, ${sends} sends (${figures.sendsPerSecond}/s)`,
-      killed ? `worker SIGKILLed after ${decidedAtKill} recipients were decided; a fresh worker finished the run` : 'no worker kill',
+      killed ? `worker SIGKILLed once recipient ${decidedAtKill} of the audience was decided; a fresh worker finished the run` : 'no worker kill',
       `duplicates: ${duplicateSends} sends, ${duplicateCoupons} coupons, ${duplicateTargets} decisions; missed: ${missedRecipients} recipients, ${missedSends} sends`,
-      `outcomes: ${JSON.stringify(outcomes)}; seeding took ${figures.seedSeconds}s`,
+      `outcomes: ${JSON.stringify(outcomes)}; seeding took ${figures.seedSeconds}s; the report over the run took ${figures.reportSeconds}s`,
     ].join('\n');
     return { summary, figures };
   } finally {

@@ -34,6 +34,12 @@ const pages = proxyActivities<MarketingActivities>({
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+/** The audience snapshot reads the whole audience in one attempt; it heartbeats on a clock while it does. */
+const snapshot = proxyActivities<MarketingActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
 const steps = proxyActivities<MarketingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -68,9 +74,9 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Camp
   progress.phase = 'sending';
   progress.sendingAt = new Date().toISOString();
   const windowEndsAt = Date.now() + plan.windowMs;
-  const audience = await pages.snapshotAudience({ runId, pageSize: input.pageSize ?? DEFAULT_PAGE_SIZE });
+  const audience = await snapshot.snapshotAudience({ runId, pageSize: input.pageSize ?? DEFAULT_PAGE_SIZE });
   for (let index = 0; index < audience.pages; index++) {
-    const page: PageResult = await pages.sendCampaignPage({ runId, page: index, windowEndsAt: new Date(windowEndsAt).toISOString() });
+    const page: PageResult = await pages.sendCampaignPage({ runId, page: index, windowEndsAt: new Date(windowEndsAt).toISOString(), snapshotId: audience.snapshotId });
     progress.pages++;
     progress.targeted += page.targeted;
     progress.holdout += page.holdout;

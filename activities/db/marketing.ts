@@ -94,6 +94,8 @@ const audiencePageSchema = new Schema(
   {
     pageKey: { type: String, required: true, unique: true },
     runId: { type: String, required: true, index: true },
+    /** The snapshot attempt that wrote the page (absent on pages of runs begun before attempts were named). */
+    snapshotId: { type: String, index: true },
     page: { type: Number, required: true },
     recipients: { type: [Schema.Types.Mixed], required: true },
   },

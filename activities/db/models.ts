@@ -207,10 +207,13 @@ const deliverySchema = new Schema(
     /** The row this one replaces after it failed, and the channels tried before it. */
     fallbackOf: { type: String },
     triedChannels: { type: [String], default: undefined },
+    /** What queued it when a report reads rows back by it: a campaign run's id. */
+    source: { type: String },
   },
   { timestamps: true },
 );
 deliverySchema.index({ status: 1, createdAt: 1 });
+deliverySchema.index({ source: 1 });
 deliverySchema.index({ channel: 1, providerMessageId: 1 });
 
 /** Read model of return and complaint cases; `requestKey` makes opening one idempotent. */

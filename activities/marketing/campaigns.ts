@@ -18,6 +18,9 @@ import { segmentQuery, type SegmentFilter } from '../../domain/marketing/segment
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** Point lookups in flight at once for one page (FerretDB answers each from an index). */
+const LOOKUP_CONCURRENCY = 8;
+
 export const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export interface RunPlan {
@@ -43,6 +46,19 @@ export interface Conversion {
   at: string;
 }
 
+export function audiencePageKey(snapshotId: string, page: number): string {
+  return `${snapshotId}:${page}`;
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -65,7 +81,7 @@ async function audienceQuery(models: Models, definition: CampaignDefinition, now
 }
 
 /** The activities a campaign run is made of; every write is keyed by run × customer. */
-export function createCampaignActivities(deps: { models: Models; heartbeat?: () => void }) {
+export function createCampaignActivities(deps: { models: Models; heartbeat?: () => void; attempt?: () => number; cancelled?: () => boolean }) {
   const { models } = deps;
   const beat = () => deps.heartbeat?.();
 
@@ -90,43 +106,59 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
     },
 
     /**
-     * One page of the audience, after `cursor` in customer-id order. Decisions (arm, consent, cap)
-     * are recorded first under the run × customer key, and the first one recorded wins, so a retry
-     * after a crash re-reads them instead of deciding again; coupons and outbox rows follow under
-     * the same key, so nobody is missed and nobody gets two.
+     * Reads the audience once, with one cursor in storage order (a sort would make FerretDB load and
+     * order the whole collection before the first row), and stores it in pages the run then sends
+     * one by one. Each attempt writes a snapshot of its own, named by the attempt: an attempt the
+     * server has given up on (a missed heartbeat) may still be writing, and its pages never mix with
+     * the retry's. The run sends from the snapshot whose attempt completed.
      */
-    /**
-     * Reads the audience once, with one cursor in a fixed order, and stores it in pages; each page
-     * is then sent on its own. A retry starts the snapshot over: no page is sent before it is whole.
-     */
-    async snapshotAudience(input: { runId: string; pageSize: number }): Promise<{ pages: number; recipients: number }> {
+    async snapshotAudience(input: { runId: string; pageSize: number }): Promise<{ pages: number; recipients: number; snapshotId: string }> {
       const definition = await definitionOf(input.runId);
-      await models.AudiencePage.deleteMany({ runId: input.runId });
+      const snapshotId = `${input.runId}:a${deps.attempt?.() ?? 1}`;
+      // Called again under the same name (outside a worker, where every call is attempt 1): start over.
+      await models.AudiencePage.deleteMany({ snapshotId });
       const query = await audienceQuery(models, definition, Date.now());
-      const cursor = models.Customer.find(trustedQuery(query), RECIPIENT_FIELDS).sort({ _id: 1 }).lean().cursor({ batchSize: 5_000 });
+      const cursor = models.Customer.find(trustedQuery(query), RECIPIENT_FIELDS).lean().cursor({ batchSize: 2_000 });
+      // A sparse audience may take the database a while to fill one batch: heartbeat on a clock meanwhile.
+      const pulse = setInterval(beat, 5_000);
       let pages = 0;
       let recipients = 0;
       let batch: Recipient[] = [];
       const flush = async () => {
-        await insertManyOnce(models.AudiencePage as never, [{ pageKey: `${input.runId}:${pages}`, runId: input.runId, page: pages, recipients: batch }]);
+        await insertManyOnce(models.AudiencePage as never, [{ pageKey: audiencePageKey(snapshotId, pages), runId: input.runId, snapshotId, page: pages, recipients: batch }]);
         pages++;
         recipients += batch.length;
         batch = [];
-        beat();
       };
-      for await (const row of cursor) {
-        const { appUserIds, ...rest } = row as unknown as Recipient;
-        batch.push({ ...rest, ...(appUserIds?.length ? { appUserIds: appUserIds.slice(0, 1) } : {}) });
-        if (batch.length >= input.pageSize) await flush();
+      try {
+        for await (const row of cursor) {
+          const { appUserIds, ...rest } = row as unknown as Recipient;
+          batch.push({ ...rest, ...(appUserIds?.length ? { appUserIds: appUserIds.slice(0, 1) } : {}) });
+          if (batch.length >= input.pageSize) {
+            if (deps.cancelled?.()) throw new Error(`snapshot ${snapshotId} abandoned: the attempt was cancelled`);
+            await flush();
+          }
+        }
+        if (batch.length) await flush();
+      } finally {
+        clearInterval(pulse);
+        await cursor.close().catch(() => undefined);
       }
-      if (batch.length) await flush();
-      return { pages, recipients };
+      return { pages, recipients, snapshotId };
     },
 
-    async sendCampaignPage(input: { runId: string; page: number; windowEndsAt: string }): Promise<PageResult> {
+    /**
+     * One page of the snapshot. Decisions (arm, consent, cap) are recorded first under the run ×
+     * customer key, and the first one recorded wins, so a retry after a crash reads them back
+     * instead of deciding again; coupons and outbox rows follow under the same key, so nobody is
+     * missed and nobody gets two.
+     */
+    async sendCampaignPage(input: { runId: string; page: number; windowEndsAt: string; snapshotId?: string }): Promise<PageResult> {
       const definition = await definitionOf(input.runId);
       const now = Date.now();
-      const stored = await models.AudiencePage.findOne({ pageKey: `${input.runId}:${input.page}` }).lean();
+      // Runs begun before snapshots were named by attempt keyed their pages by the run alone.
+      const pageKey = input.snapshotId ? audiencePageKey(input.snapshotId, input.page) : `${input.runId}:${input.page}`;
+      const stored = await models.AudiencePage.findOne({ pageKey }).lean();
       if (!stored) throw new Error(`page ${input.page} of run ${input.runId} is not in the audience snapshot`);
       const page = stored.recipients as Recipient[];
       beat();
@@ -137,9 +169,14 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
       if (cap) {
         const since = new Date(now - cap.perDays * DAY);
         const ownKeys = new Set(ids.map((id) => recipientKey(input.runId, id)));
-        const rows = await models.Delivery.find(trustedQuery({ customerId: { $in: ids }, purpose: 'marketing', createdAt: { $gte: since } }), { customerId: 1, idempotencyKey: 1 }).lean();
-        // This run's own sends (from an earlier attempt at this page) do not count against the cap.
-        for (const r of rows) if (!ownKeys.has(r.idempotencyKey)) recent.set(r.customerId, (recent.get(r.customerId) ?? 0) + 1);
+        // One lookup per customer by customerId (an indexed equality), not one `$in` over the page,
+        // which FerretDB answers by reading every delivery ever made.
+        await eachLimited(ids, LOOKUP_CONCURRENCY, async (customerId) => {
+          const rows = await models.Delivery.find(trustedQuery({ customerId, purpose: 'marketing', createdAt: { $gte: since } }), { idempotencyKey: 1 }).lean();
+          // This run's own sends (from an earlier attempt at this page) do not count against the cap.
+          const others = rows.filter((r) => !ownKeys.has(r.idempotencyKey)).length;
+          if (others) recent.set(customerId, others);
+        });
       }
 
       const windowEndsAt = new Date(input.windowEndsAt);
@@ -155,9 +192,12 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
       const alreadyDecided = await insertReportingDuplicates(models.CampaignTarget as never, decisions);
       beat();
       // The first decision recorded wins: where an earlier attempt got there first, its row is the one acted on.
-      const earlier = alreadyDecided.length
-        ? new Map((await models.CampaignTarget.find(trustedQuery({ runId: input.runId, customerId: { $in: alreadyDecided.map((i) => decisions[i]!.customerId) } })).lean()).map((t) => [t.customerId, t]))
-        : new Map<string, unknown>();
+      // Read back by key, one indexed lookup each: only the rows an earlier attempt wrote.
+      const earlier = new Map<string, unknown>();
+      await eachLimited(alreadyDecided, LOOKUP_CONCURRENCY, async (i) => {
+        const row = await models.CampaignTarget.findOne({ targetKey: decisions[i]!.targetKey }).lean();
+        if (row) earlier.set(row.customerId, row);
+      });
       const targets = decisions.map((d) => (earlier.get(d.customerId) ?? d) as (typeof decisions)[number] & { couponCode?: string; deliveryKey?: string; channel?: string });
       const byId = new Map(page.map((c) => [c.customerId, c]));
       const sending = targets.filter((t) => t.outcome === 'sent');
@@ -200,6 +240,7 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
             purpose: 'marketing',
             status: 'queued',
             notBefore,
+            source: input.runId,
           };
         }).filter((d) => d.to),
       );
@@ -214,6 +255,8 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
 
     async markCampaignSent(input: { runId: string; windowEndsAt: string }): Promise<void> {
       await models.CampaignRun.updateOne({ runId: input.runId }, { $set: { status: 'awaiting_conversions', sentAt: new Date(), windowEndsAt: new Date(input.windowEndsAt) } });
+      // Every page is sent: the snapshots (names and addresses) are not kept past their use.
+      await models.AudiencePage.deleteMany({ runId: input.runId });
     },
 
     /** Conversions signalled in by purchase events; the first purchase in the window counts, once. */
@@ -231,6 +274,8 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
 
     async completeCampaignRun(input: { runId: string }): Promise<void> {
       await models.CampaignRun.updateOne({ runId: input.runId }, { $set: { status: 'completed', completedAt: new Date() } });
+      // Pages an abandoned snapshot attempt may have written after the run finished sending.
+      await models.AudiencePage.deleteMany({ runId: input.runId });
     },
   };
 }

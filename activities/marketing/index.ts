@@ -19,6 +19,24 @@ export interface MarketingDeps {
   log?: Pick<Logger, 'warn'>;
 }
 
+/** The current activity attempt (1 outside an activity). */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** Whether the server gave up on this activity attempt (it learns so through heartbeats). */
+function cancelled(): boolean {
+  try {
+    return Context.current().cancellationSignal.aborted;
+  } catch {
+    return false;
+  }
+}
+
 function heartbeat(): void {
   try {
     Context.current().heartbeat();
@@ -50,7 +68,7 @@ export function createMarketingActivities(deps: MarketingDeps) {
   const ingest = createEventIngest({ models: deps.models, rfm, temporal });
 
   return {
-    ...createCampaignActivities({ models: deps.models, heartbeat }),
+    ...createCampaignActivities({ models: deps.models, heartbeat, attempt, cancelled }),
     runJourney: (input: Parameters<typeof journeys.runJourney>[0]) => journeys.runJourney(input),
     ...experiments,
 

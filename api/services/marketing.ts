@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleSpec } from '@temporalio/client';
-import mongoose from 'mongoose';
 import { trustedQuery } from '../../activities/db/marketing';
 import type { Models } from '../../activities/db/models';
 import type { ExperimentVariant } from '../../domain/marketing/experiments';
@@ -101,30 +100,28 @@ export function createMarketingService(deps: { client: Client; models: Models; t
     }
   }
 
+  /**
+   * The funnel of a campaign (or one run), read run by run: a run's targets by `runId` and its
+   * outbox rows by `source`, each an equality on the leading field of an index, so the database
+   * reads that run's rows only, once, however many campaigns and runs there are.
+   */
   async function funnelByArm(campaignId: string, runId?: string) {
     const arms = new Map<string, Funnel>();
     const outcomes: Record<string, number> = {};
-    const filter = runId ? { campaignId, runId } : { campaignId };
-    let page: Array<{ _id: mongoose.Types.ObjectId; variant: string; holdout: boolean; outcome: string; deliveryKey?: string | null; convertedAt?: Date | null; revenue?: number | null }>;
-    let after: mongoose.Types.ObjectId | undefined;
-    do {
-      page = await models.CampaignTarget.find(trustedQuery({ ...filter, ...(after ? { _id: { $gt: after } } : {}) }), { variant: 1, holdout: 1, outcome: 1, deliveryKey: 1, convertedAt: 1, revenue: 1 })
-        .sort({ _id: 1 })
-        .limit(REPORT_PAGE)
-        .lean();
-      after = page.at(-1)?._id;
-      const keys = page.filter((t) => t.deliveryKey).map((t) => t.deliveryKey!);
-      const statuses = new Map(
-        keys.length ? (await models.Delivery.find(trustedQuery({ idempotencyKey: { $in: keys } }), { idempotencyKey: 1, status: 1 }).lean()).map((d) => [d.idempotencyKey, d.status]) : [],
-      );
-      for (const t of page) {
+    const runIds = runId ? [runId] : (await models.CampaignRun.find({ campaignId }, { runId: 1, _id: 0 }).lean()).map((r) => r.runId);
+    for (const run of runIds) {
+      const statuses = new Map<string, string>();
+      for await (const d of models.Delivery.find({ source: run }, { idempotencyKey: 1, status: 1, _id: 0 }).lean().cursor({ batchSize: REPORT_PAGE })) statuses.set(d.idempotencyKey, d.status);
+      const targets = models.CampaignTarget.find({ runId: run }, { variant: 1, holdout: 1, outcome: 1, deliveryKey: 1, convertedAt: 1, revenue: 1, _id: 0 }).lean().cursor({ batchSize: REPORT_PAGE });
+      for await (const t of targets) {
         const arm = t.holdout ? 'holdout' : t.variant;
         const f = arms.get(arm) ?? emptyFunnel();
         arms.set(arm, f);
         outcomes[t.outcome] = (outcomes[t.outcome] ?? 0) + 1;
         f.targeted++;
         if (t.outcome === 'sent') f.sent++;
-        const status = t.deliveryKey ? statuses.get(t.deliveryKey) : undefined;
+        // Rows written before deliveries named their source are looked up by key.
+        const status = t.deliveryKey ? (statuses.get(t.deliveryKey) ?? (await models.Delivery.findOne({ idempotencyKey: t.deliveryKey }, { status: 1 }).lean())?.status) : undefined;
         if (status === 'delivered') f.delivered++;
         if (status === 'failed') f.failed++;
         if (t.convertedAt) {
@@ -132,7 +129,7 @@ export function createMarketingService(deps: { client: Client; models: Models; t
           f.revenue += t.revenue ?? 0;
         }
       }
-    } while (page.length === REPORT_PAGE);
+    }
     return { arms, outcomes };
   }
 

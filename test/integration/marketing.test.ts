@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kickOutbox } from '../../activities/channels/outbox';
 import { trustedQuery } from '../../activities/db/marketing';
+import { startFakeSmsGateway } from '../helpers/fake-channel-peers';
 import { http, startTestSystem, type TestSystem } from '../helpers/stack';
 
+const SMS_SECRET = 'sms-signing-secret-for-marketing-tests';
+let sms: Awaited<ReturnType<typeof startFakeSmsGateway>>;
 let system: TestSystem;
 let marketer: string;
 let ops: string;
@@ -9,7 +13,15 @@ let agent: string;
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  system = await startTestSystem('marketing');
+  sms = await startFakeSmsGateway({ apiKey: 'sms-key', signingSecret: SMS_SECRET });
+  system = await startTestSystem('marketing', {
+    SMS_GATEWAY_URL: sms.url,
+    SMS_API_KEY: 'sms-key',
+    SMS_SIGNING_SECRET: SMS_SECRET,
+    QUIET_HOURS: 'off',
+    // Campaign rows go out when the test wakes the outbox, not on a poll: what changes before then is up to the test.
+    OUTBOX_POLL_INTERVAL: '1h',
+  });
   [marketer, ops, agent] = await Promise.all([system.token('marketer'), system.token('ops'), system.token('agent')]);
 });
 
@@ -22,6 +34,7 @@ afterAll(async () => {
     await system.client.schedule.getHandle(`campaign-${c.campaignId}`).delete().catch(() => undefined);
   }
   await system?.stop();
+  await sms?.close();
 });
 
 const api = (method: string, path: string, token: string, body?: unknown) => http(system.api.url, method, path, { token, ...(body === undefined ? {} : { body }) });
@@ -304,6 +317,48 @@ describe('campaigns', () => {
 
     expect((await api('DELETE', `/api/campaigns/${campaignId}`, marketer)).status).toBe(200);
     expect((await api('GET', `/api/campaigns/${campaignId}`, marketer)).status).toBe(404);
+  });
+});
+
+describe('consent at send time', () => {
+  it('a customer who withdraws consent, unsubscribes or is put on do-not-contact while a run is under way gets no marketing message', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `c-consent-${i}`);
+    const phoneOf = (i: number) => `1370000000${i}`;
+    await system.db.models.Customer.insertMany(ids.map((customerId, i) => ({ customerId, name: `Consent ${i}`, lang: 'zh', phone: phoneOf(i), tags: ['consent-check'], consent: { sms: true, email: false, wechat: false, app: false } })));
+    const segment = await api('POST', '/api/segments', marketer, { name: 'Consent check', filter: { all: [{ field: 'tags', op: 'contains', value: 'consent-check' }] } });
+    expect(segment.status, segment.text).toBe(201);
+    const created = await api('POST', '/api/campaigns', marketer, winBack({ name: 'Consent check', audience: { segmentId: segment.json.segmentId }, channels: ['sms'], holdoutShare: 0, frequencyCap: undefined }));
+    expect(created.status, created.text).toBe(201);
+    const campaignId = created.json.campaignId as string;
+    expect((await api('POST', `/api/campaigns/${campaignId}/trigger`, marketer)).status).toBe(200);
+    const run = await eventually(async () => (await system.db.models.CampaignRun.findOne({ campaignId, status: 'awaiting_conversions' }).lean()) ?? undefined, 'the run to finish sending');
+    const ofRun = async () => (await system.db.models.Delivery.find({ purpose: 'marketing' }).lean()).filter((d) => d.idempotencyKey.startsWith(`campaign:${run.runId}:`));
+    // Everyone was consented when the run decided: six rows wait in the outbox, none sent yet.
+    const queued = await ofRun();
+    expect(queued.map((d) => d.customerId).sort()).toEqual(ids);
+    expect(queued.every((d) => d.status === 'queued')).toBe(true);
+    expect(sms.sent.filter((m) => ids.some((_, i) => m.to === phoneOf(i)))).toEqual([]);
+
+    // Before the outbox gets to them: one withdraws SMS consent, one is put on do-not-contact, one unsubscribes from everything.
+    expect((await api('PUT', '/api/profiles/c-consent-0/consent', marketer, { sms: false })).status).toBe(200);
+    expect((await api('PUT', '/api/profiles/c-consent-1/consent', marketer, { doNotContact: true })).status).toBe(200);
+    expect((await api('POST', '/api/events', ops, { eventId: 'consent-unsub-2', customerId: 'c-consent-2', type: 'unsubscribe', properties: { channel: 'all' } })).status).toBe(202);
+
+    await kickOutbox(system.client, system.config.temporal.taskQueue, system.config.channels.outbox);
+    const settled = await eventually(async () => {
+      const rows = await ofRun();
+      return rows.every((d) => d.status !== 'queued') ? rows : undefined;
+    }, 'the outbox to settle the run\'s rows');
+    const reason = (customerId: string) => settled.find((d) => d.customerId === customerId)?.failureReason;
+    expect(reason('c-consent-0')).toBe('no_consent');
+    expect(reason('c-consent-1')).toBe('do_not_contact');
+    expect(reason('c-consent-2')).toBe('do_not_contact');
+    expect(settled.filter((d) => d.status === 'sent').map((d) => d.customerId).sort()).toEqual(['c-consent-3', 'c-consent-4', 'c-consent-5']);
+    // The gateway saw exactly the three who may still be contacted, once each.
+    expect(sms.sent.filter((m) => ids.some((_, i) => m.to === phoneOf(i))).map((m) => m.to).sort()).toEqual([phoneOf(3), phoneOf(4), phoneOf(5)]);
+
+    const report = await api('GET', `/api/campaigns/${campaignId}/report`, marketer);
+    expect(report.json.total).toMatchObject({ targeted: 6, sent: 6, failed: 3 });
   });
 });
 

@@ -99,8 +99,8 @@ describe('campaign run workflow', () => {
     const runId = `campaign-run-${campaignId}-1`;
     // An earlier attempt got as far as deciding two recipients and issuing one coupon before it died.
     await activities.beginCampaignRun({ campaignId, runId });
-    await activities.snapshotAudience({ runId, pageSize: 2 });
-    const partial = await activities.sendCampaignPage({ runId, page: 0, windowEndsAt: new Date(Date.now() + 72 * HOUR).toISOString() });
+    const earlierSnapshot = await activities.snapshotAudience({ runId, pageSize: 2 });
+    const partial = await activities.sendCampaignPage({ runId, page: 0, windowEndsAt: new Date(Date.now() + 72 * HOUR).toISOString(), snapshotId: earlierSnapshot.snapshotId });
     await db.models.Delivery.deleteMany({ idempotencyKey: new RegExp(`^campaign:${runId}:`) } as never);
     expect(partial.targeted).toBe(2);
 
@@ -127,8 +127,12 @@ describe('campaign run workflow', () => {
     expect(coupons.map((c) => c.customerId).sort()).toEqual(sent.map((t) => t.customerId).sort());
     expect(new Set(coupons.map((c) => c.code)).size).toBe(coupons.length);
 
-    // Replaying every page concurrently, twice, adds nothing.
-    await Promise.all([0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map((page) => activities.sendCampaignPage({ runId, page, windowEndsAt: new Date().toISOString() })));
+    // The snapshot (names and addresses) is gone once every page is sent.
+    expect(await db.models.AudiencePage.countDocuments({ runId })).toBe(0);
+    // Replaying every page of a fresh snapshot concurrently, twice, adds nothing.
+    const again = await activities.snapshotAudience({ runId, pageSize: 5 });
+    expect(again.recipients).toBe(AUDIENCE);
+    await Promise.all([0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map((page) => activities.sendCampaignPage({ runId, page, windowEndsAt: new Date().toISOString(), snapshotId: again.snapshotId })));
     const replayed = await counts(runId);
     expect(replayed.targets).toHaveLength(AUDIENCE);
     expect(replayed.deliveries).toHaveLength(deliveries.length);
