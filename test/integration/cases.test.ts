@@ -158,7 +158,8 @@ describe('cases through the API', () => {
     expect(caseId).toBeDefined();
     const labelled = await atStatus(caseId!, 'awaiting_pickup');
     expect(labelled.timeline.map((t) => t.type)).toContain('return_label_created');
-    const told = await system.db.models.Delivery.findOne({ idempotencyKey: `case:${caseId}:return-label` }).lean();
+    // The case records the label before it tells the customer, so the message may follow a moment later.
+    const told = await eventually(() => system.db.models.Delivery.findOne({ idempotencyKey: `case:${caseId}:return-label` }).lean(), (row) => row !== null, 'the return-label message');
     expect(told).toMatchObject({ channel: 'web', to: 'case-conv-1' });
 
     await say('转人工');
