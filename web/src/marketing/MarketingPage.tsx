@@ -13,15 +13,23 @@ interface CampaignSummary {
   status: 'active' | 'paused';
 }
 
+type RunStatus = 'sending' | 'awaiting_conversions' | 'completed';
+
 interface CampaignDetail extends CampaignSummary {
   schedule: { paused: boolean; nextRuns: string[] } | null;
-  runs: Array<{ runId: string; status: string; startedAt: string }>;
+  runs: Array<{ runId: string; status: RunStatus; startedAt: string; sentAt?: string; windowEndsAt?: string }>;
+}
+
+interface MarketerSegment {
+  segmentId: string;
+  name: string;
 }
 
 interface Funnel {
   targeted: number;
   sent: number;
   delivered: number;
+  failed: number;
   converted: number;
   revenue: number;
   conversionRate: number;
@@ -73,11 +81,14 @@ export function MarketingPage() {
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+/** How often an open campaign's runs and funnel are read again, so a run's progress shows without a click. */
+const REFRESH_MS = 5_000;
 
 function Console({ session, call, onSignOut }: { session: StaffSession; call: Call; onSignOut: () => void }) {
   const { lang } = useI18n();
   const tr = (key: TextKey, vars?: Record<string, string | number>) => text(lang, key, vars);
   const [segments, setSegments] = useState<Array<{ segment: Segment; customers: number }>>([]);
+  const [marketerSegments, setMarketerSegments] = useState<MarketerSegment[]>([]);
   const [campaigns, setCampaigns] = useState<CampaignSummary[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<CampaignDetail>();
@@ -97,8 +108,12 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
   const load = useCallback(
     () =>
       attempt(async () => {
-        const [seg, list] = await Promise.all([call<{ rfm: Array<{ segment: Segment; customers: number }> }>('/api/segments'), call<{ campaigns: CampaignSummary[] }>('/api/campaigns')]);
+        const [seg, list] = await Promise.all([
+          call<{ rfm: Array<{ segment: Segment; customers: number }>; segments: MarketerSegment[] }>('/api/segments'),
+          call<{ campaigns: CampaignSummary[] }>('/api/campaigns'),
+        ]);
         setSegments(seg.rfm);
+        setMarketerSegments(seg.segments);
         setCampaigns(list.campaigns);
       }),
     [attempt, call],
@@ -118,7 +133,13 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
     void load();
   }, [load]);
   useEffect(() => {
-    if (selected) void loadCampaign(selected);
+    if (!selected) return;
+    void loadCampaign(selected);
+    // A run sends, then counts conversions as they come: keep the open campaign current while the tab is visible.
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void loadCampaign(selected);
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
   }, [selected, loadCampaign]);
 
   const act = (path: string, method: string, message?: TextKey) =>
@@ -169,11 +190,18 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
           </ul>
         </section>
 
-        <CampaignForm call={call} onCreated={(id) => void attempt(async () => {
-          setDone(tr('created'));
-          await load();
-          setSelected(id);
-        })} onError={setError} />
+        <CampaignForm
+          call={call}
+          marketerSegments={marketerSegments}
+          onCreated={(id) =>
+            void attempt(async () => {
+              setDone(tr('created'));
+              await load();
+              setSelected(id);
+            })
+          }
+          onError={setError}
+        />
 
         <section className="card wide" aria-labelledby="campaigns-title">
           <h2 id="campaigns-title">{tr('campaigns')}</h2>
@@ -208,6 +236,7 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
                 </button>
                 <button type="button" className="danger" onClick={() => void act(`/api/campaigns/${detail.campaignId}`, 'DELETE')}>{tr('remove')}</button>
               </div>
+              <RunList runs={detail.runs} />
               {report && <FunnelTable report={report} />}
             </div>
           )}
@@ -217,26 +246,61 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
   );
 }
 
+const RUN_STATUS: Record<RunStatus, TextKey> = { sending: 'runSending', awaiting_conversions: 'runAwaiting', completed: 'runCompleted' };
+
+/** The campaign's latest runs: when each started and where it stands. */
+function RunList({ runs }: { runs: CampaignDetail['runs'] }) {
+  const { lang } = useI18n();
+  const when = (iso: string) => new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB');
+  if (runs.length === 0) return <p className="muted">{text(lang, 'noRuns')}</p>;
+  return (
+    <div>
+      <h4>{text(lang, 'runs')}</h4>
+      <ul className="run-list" aria-label={text(lang, 'runs')}>
+        {runs.slice(0, 5).map((run) => (
+          <li key={run.runId}>
+            {when(run.startedAt)} · <span className="run-status">{text(lang, RUN_STATUS[run.status] ?? 'runSending')}</span>
+            {run.status === 'awaiting_conversions' && run.windowEndsAt ? ` · ${text(lang, 'windowEnds', { at: when(run.windowEndsAt) })}` : ''}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function FunnelTable({ report }: { report: Report }) {
   const { lang } = useI18n();
-  const tr = (key: TextKey) => text(lang, key);
-  const significance = (s: Significance | null) =>
-    s ? `${s.uplift >= 0 ? '+' : ''}${(s.uplift * 100).toFixed(1)} pt · ${tr('pValue')} ${s.pValue.toFixed(3)} · ${s.significant ? tr('significant') : tr('notSignificant')}` : '—';
+  const tr = (key: TextKey, vars?: Record<string, string | number>) => text(lang, key, vars);
+  const points = (s: Significance) => `${s.uplift >= 0 ? '+' : ''}${(s.uplift * 100).toFixed(1)} pt`;
+  const significance = (s: Significance | null) => (s ? `${points(s)} · ${tr('pValue')} ${s.pValue.toFixed(3)} · ${s.significant ? tr('significant') : tr('notSignificant')}` : '—');
   const row = (label: string, f: Funnel, s: Significance | null | undefined) => (
     <tr key={label}>
       <th scope="row">{label}</th>
       <td>{f.targeted}</td>
       <td>{f.sent}</td>
       <td>{f.delivered}</td>
+      <td>{f.failed}</td>
       <td>{f.converted}</td>
       <td>{percent(f.conversionRate)}</td>
       <td>{f.revenue.toFixed(2)}</td>
       <td>{s === undefined ? '' : significance(s)}</td>
     </tr>
   );
+  const uplift = report.upliftVsHoldout;
   return (
     <div className="table-scroll">
       <h4>{tr('report')}</h4>
+      <p className="uplift-summary" data-testid="uplift-summary">
+        {uplift
+          ? tr('upliftSummary', {
+              variants: percent(report.total.conversionRate),
+              holdout: percent(report.holdout.conversionRate),
+              uplift: points(uplift),
+              p: uplift.pValue.toFixed(3),
+              verdict: uplift.significant ? tr('significant') : tr('notSignificant'),
+            })
+          : tr('noUpliftYet')}
+      </p>
       <table>
         <thead>
           <tr>
@@ -244,6 +308,7 @@ function FunnelTable({ report }: { report: Report }) {
             <th scope="col">{tr('targeted')}</th>
             <th scope="col">{tr('sent')}</th>
             <th scope="col">{tr('delivered')}</th>
+            <th scope="col">{tr('failed')}</th>
             <th scope="col">{tr('converted')}</th>
             <th scope="col">{tr('rate')}</th>
             <th scope="col">{tr('revenue')}</th>
@@ -260,17 +325,19 @@ function FunnelTable({ report }: { report: Report }) {
   );
 }
 
-function CampaignForm({ call, onCreated, onError }: { call: Call; onCreated: (campaignId: string) => void; onError: (message: string) => void }) {
+function CampaignForm({ call, marketerSegments, onCreated, onError }: { call: Call; marketerSegments: MarketerSegment[]; onCreated: (campaignId: string) => void; onError: (message: string) => void }) {
   const { lang } = useI18n();
   const tr = (key: TextKey) => text(lang, key);
   const [name, setName] = useState(lang === 'zh' ? '流失挽回' : 'Win-back');
   const [audience, setAudience] = useState<Segment[]>(WIN_BACK_SEGMENTS);
+  const [segmentId, setSegmentId] = useState('');
   const [offer, setOffer] = useState({ amount: 30, threshold: 199, expiryDays: 14 });
   const [channels, setChannels] = useState<string[]>(['app', 'wechat', 'sms', 'email']);
   const [variantA, setVariantA] = useState({ zh: '{{name}},好久不见!送您{{amount}}元回归券 {{coupon}},满{{threshold}}元可用,{{expiry}}前有效。回复TD退订', en: 'We miss you, {{name}}! ¥{{amount}} off with {{coupon}} on orders over ¥{{threshold}}, until {{expiry}}. Reply STOP to opt out' });
   const [variantB, setVariantB] = useState({ zh: '', en: '' });
   const [holdout, setHoldout] = useState(10);
   const [cron, setCron] = useState('0 2 * * 1');
+  const [quietOn, setQuietOn] = useState(true);
   const [quiet, setQuiet] = useState({ start: '21:00', end: '09:00' });
   const [cap, setCap] = useState({ maxMessages: 2, perDays: 7 });
   const [windowHours, setWindowHours] = useState(72);
@@ -284,13 +351,13 @@ function CampaignForm({ call, onCreated, onError }: { call: Call; onCreated: (ca
         method: 'POST',
         body: {
           name,
-          audience: { segments: audience },
+          audience: { ...(audience.length ? { segments: audience } : {}), ...(segmentId ? { segmentId } : {}) },
           offer,
           channels: CHANNELS.filter((c) => channels.includes(c)),
           variants,
           holdoutShare: holdout / 100,
           schedule: { cron },
-          quietHours: { ...quiet, utcOffsetMinutes: 480 },
+          ...(quietOn ? { quietHours: { ...quiet, utcOffsetMinutes: 480 } } : {}),
           frequencyCap: cap,
           goal: { event: 'purchase', windowHours },
         },
@@ -316,12 +383,29 @@ function CampaignForm({ call, onCreated, onError }: { call: Call; onCreated: (ca
               <input type="checkbox" checked={audience.includes(s)} onChange={() => setAudience(toggle(audience, s))} /> {SEGMENT_NAMES[s][lang]}
             </label>
           ))}
+          <label>
+            {tr('marketerSegment')}{' '}
+            <select value={segmentId} onChange={(e) => setSegmentId(e.target.value)}>
+              <option value="">{tr('noMarketerSegment')}</option>
+              {marketerSegments.map((m) => (
+                <option key={m.segmentId} value={m.segmentId}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
         </fieldset>
         <fieldset>
           <legend>{tr('offer')}</legend>
-          <input type="number" aria-label="amount" min={1} value={offer.amount} onChange={(e) => setOffer({ ...offer, amount: num(e.target.value) })} />
-          <input type="number" aria-label="threshold" min={0} value={offer.threshold} onChange={(e) => setOffer({ ...offer, threshold: num(e.target.value) })} />
-          <input type="number" aria-label="expiry days" min={1} value={offer.expiryDays} onChange={(e) => setOffer({ ...offer, expiryDays: num(e.target.value) })} />
+          <label>
+            {tr('amount')} <input type="number" min={1} value={offer.amount} onChange={(e) => setOffer({ ...offer, amount: num(e.target.value) })} />
+          </label>
+          <label>
+            {tr('threshold')} <input type="number" min={0} value={offer.threshold} onChange={(e) => setOffer({ ...offer, threshold: num(e.target.value) })} />
+          </label>
+          <label>
+            {tr('expiryDays')} <input type="number" min={1} value={offer.expiryDays} onChange={(e) => setOffer({ ...offer, expiryDays: num(e.target.value) })} />
+          </label>
         </fieldset>
         <fieldset>
           <legend>{tr('channels')}</legend>
@@ -352,13 +436,24 @@ function CampaignForm({ call, onCreated, onError }: { call: Call; onCreated: (ca
         </label>
         <fieldset>
           <legend>{tr('quiet')}</legend>
-          <input type="time" aria-label="quiet from" value={quiet.start} onChange={(e) => setQuiet({ ...quiet, start: e.target.value })} />
-          <input type="time" aria-label="quiet until" value={quiet.end} onChange={(e) => setQuiet({ ...quiet, end: e.target.value })} />
+          <label>
+            <input type="checkbox" checked={quietOn} onChange={() => setQuietOn(!quietOn)} /> {tr('quietOn')}
+          </label>
+          <label>
+            {tr('quietFrom')} <input type="time" disabled={!quietOn} value={quiet.start} onChange={(e) => setQuiet({ ...quiet, start: e.target.value })} />
+          </label>
+          <label>
+            {tr('quietUntil')} <input type="time" disabled={!quietOn} value={quiet.end} onChange={(e) => setQuiet({ ...quiet, end: e.target.value })} />
+          </label>
         </fieldset>
         <fieldset>
           <legend>{tr('cap')}</legend>
-          <input type="number" aria-label="messages" min={1} value={cap.maxMessages} onChange={(e) => setCap({ ...cap, maxMessages: num(e.target.value) })} />
-          <input type="number" aria-label="days" min={1} value={cap.perDays} onChange={(e) => setCap({ ...cap, perDays: num(e.target.value) })} />
+          <label>
+            {tr('capMessages')} <input type="number" min={1} value={cap.maxMessages} onChange={(e) => setCap({ ...cap, maxMessages: num(e.target.value) })} />
+          </label>
+          <label>
+            {tr('capDays')} <input type="number" min={1} value={cap.perDays} onChange={(e) => setCap({ ...cap, perDays: num(e.target.value) })} />
+          </label>
         </fieldset>
         <label>
           {tr('window')} <input type="number" min={1} value={windowHours} onChange={(e) => setWindowHours(num(e.target.value))} />
