@@ -75,6 +75,7 @@ Loopdesk is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Shop + chat    ${api.url}/shop
   Workbench      ${api.url}/workbench   (agent or supervisor)
   Supervisor     ${api.url}/supervisor
+  Marketing      ${api.url}/marketing    (marketer)
   Temporal       ${stack.temporalAddress}   (${stack.routes.temporal})
   Temporal UI    ${stack.temporalUiUrl ?? 'external Temporal: use its own UI'}
   Database       ${stack.mongoUri}   (${stack.routes.mongo})
