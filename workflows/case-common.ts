@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
@@ -19,7 +20,7 @@ import type { CaseEvent, CaseParty, CaseSettings, CaseStatus, CaseView, DeskTask
 import type { EscalationView } from '../domain/escalation/escalation-state';
 import { slaTargets, type Priority, type Queue } from '../domain/escalation/routing';
 import { CaseTypeKey, StatusKey } from '../domain/search-attributes';
-import { escalationWorkflow } from './escalation';
+import { escalationWorkflow, raisePrioritySignal, withdrawSignal } from './escalation';
 
 /** Carrier scans, warehouse results, approvals, resolutions, ratings and desk replies: facts the case waits for or records. */
 export const caseEventSignal = defineSignal<[CaseEvent]>('caseEvent');
@@ -33,6 +34,9 @@ export const APPROVAL_DEADLINE_PATCH = 'case-approval-deadline';
 
 /** Marks the change that writes facts arriving as a case ends (a desk reply, a rating) to the read model. */
 export const LATE_FACTS_PATCH = 'case-late-facts';
+
+/** Marks the change that withdraws a complaint's open desk task when the case ends first, and raises its priority at each tier. */
+export const DESK_TASK_FOLLOWS_CASE_PATCH = 'desk-task-follows-case';
 
 /** A supervisor's answer, or none before the final deadline. */
 export type ApprovalOutcome = 'approve' | 'reject' | 'expired';
@@ -224,7 +228,32 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
         },
       ],
     });
-    return { escalationId: task.escalationId, result: (): Promise<EscalationView> => child.result() };
+    let settled = false;
+    const result = child.result().finally(() => (settled = true));
+    result.catch(() => undefined);
+    const tell = async (what: string, send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>): Promise<void> => {
+      if (settled || !patched(DESK_TASK_FOLLOWS_CASE_PATCH)) return;
+      try {
+        await send(getExternalWorkflowHandle(child.workflowId));
+        state.record(what, Date.now(), { detail: task.escalationId });
+      } catch (error) {
+        // The task ended on the desk at the same moment: nothing is left to change.
+        if (isCancellation(error)) throw error;
+      }
+    };
+    return {
+      escalationId: task.escalationId,
+      result: (): Promise<EscalationView> => result,
+      /** Takes the task off the desk when the case ends without it; agents' actions on it are refused from then on. */
+      withdraw: (reason: string) =>
+        tell(`${kind}_task_withdrawn`, async (handle) => {
+          await handle.signal(withdrawSignal, { reason });
+          // The task is off the desk (its agent's load released) before the case goes on or closes.
+          await result.catch(() => undefined);
+        }),
+      /** Moves the task ahead in its queue. */
+      raisePriority: (reason: string) => tell(`${kind}_task_priority_raised`, (handle) => handle.signal(raisePrioritySignal, { priority: 'high', reason })),
+    };
   }
 
   return { persist, persistLateFacts, wait, setStatus, notify, alert, step, approval, startDeskTask, records };

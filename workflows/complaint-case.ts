@@ -45,6 +45,11 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   );
 
   const resolved = () => state.resolution !== undefined || agentOutcome?.status === 'resolved';
+  let deskTask: Awaited<ReturnType<typeof kit.startDeskTask>> | undefined;
+  /** The complaint's own desk task leaves the queue once the case no longer needs it. */
+  const withdrawDeskTask = async (reason: string) => {
+    if (deskTask && agentOutcome === undefined) await deskTask.withdraw(reason);
+  };
 
   await persist();
   const ackWatch = patched(ACK_WATCH_PATCH) ? watchAcknowledgement() : Promise.resolve();
@@ -56,6 +61,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   }
   if (state.cancelled && state.isOpen) {
     await CancellationScope.nonCancellable(async () => {
+      await withdrawDeskTask(`case cancelled: ${state.cancelRequest!.reason}`);
       await notify('cancelled', { kind: 'cancelled', reason: state.cancelRequest!.reason });
       state.close('withdrawn', Date.now(), 'cancelled');
       setStatus('cancelled');
@@ -113,9 +119,12 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
     state.record('assessed', Date.now(), { detail: `${assessment.severity}${assessment.reasons.length ? ` (${assessment.reasons.join(', ')})` : ''}` });
 
     const task = await kit.startDeskTask('complaint', assessment.priority, `Complaint ${input.caseId} (${assessment.severity}): ${input.details.slice(0, 500)}`);
+    deskTask = task;
+    let deskPriority = assessment.priority;
     void task.result().then(
       (view) => {
         agentOutcome = view;
+        if (view.status === 'withdrawn') return;
         state.record(view.status === 'resolved' ? 'agent_resolved' : 'agent_handed_back', Date.now(), { ...(view.agentId ? { by: view.agentId } : {}), ...(view.resolutionNote ? { detail: view.resolutionNote } : {}) });
         if (view.status !== 'resolved' && state.resolution === undefined && state.isOpen && patched(HANDED_BACK_ALERT_PATCH)) void alertHandedBack(view.agentId);
       },
@@ -131,6 +140,10 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
       state.set('priority', 'high');
       state.record('tier_escalated', Date.now(), { detail: `tier ${tier} after ${Math.round(afterMs / 3_600_000)}h unresolved` });
       await kit.alert(`complaint_tier_${tier}`, `unresolved after ${Math.round(afterMs / 3_600_000)}h`);
+      if (deskPriority !== 'high') {
+        await task.raisePriority(`complaint tier ${tier}`);
+        deskPriority = 'high';
+      }
       await notify(`tier-${tier}`, { kind: 'complaint_escalated', tier });
       await persist();
     }
@@ -138,6 +151,7 @@ export async function complaintCaseWorkflow(input: ComplaintCaseInput): Promise<
   }
 
   async function resolve(): Promise<void> {
+    await withdrawDeskTask(`resolved through the case by ${state.resolution?.by ?? 'a supervisor'}`);
     setStatus('resolving');
     await persist();
     const proposal = state.resolution ?? { by: agentOutcome?.agentId ?? 'desk', resolution: agentOutcome?.resolutionNote ?? (input.lang === 'zh' ? '客服已处理完毕' : 'handled by our service team') };

@@ -55,6 +55,10 @@ export const handBackUpdate = defineUpdate<EscalationView, [AgentAction]>('handB
 export const resolveUpdate = defineUpdate<EscalationView, [ResolveInput]>('resolve');
 export const reassignUpdate = defineUpdate<EscalationView, [{ supervisorId: string; toAgent?: string }]>('reassign');
 export const escalationViewQuery = defineQuery<EscalationView>('escalationView');
+/** From the case that asked for this work: it ended first, so the task leaves the desk. */
+export const withdrawSignal = defineSignal<[{ reason: string }]>('withdraw');
+/** From the case that asked for this work: it became more urgent (a complaint climbed a tier). */
+export const raisePrioritySignal = defineSignal<[{ priority: Priority; reason: string }]>('raisePriority');
 
 const desk = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
@@ -100,6 +104,15 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     if (state.rate(score, comment, Date.now())) changed();
   });
   setHandler(escalationViewQuery, () => state.view(Date.now(), calendar));
+  setHandler(withdrawSignal, ({ reason }) => {
+    if (state.withdraw(reason, Date.now(), calendar)) changed();
+  });
+  let reprioritised = false;
+  setHandler(raisePrioritySignal, ({ priority, reason }) => {
+    if (!state.raisePriority(priority, reason, Date.now())) return;
+    reprioritised = true;
+    changed();
+  });
 
   setHandler(
     acceptUpdate,
@@ -188,9 +201,14 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       }
       changed();
     }
+    // Waiting in its queue, the task moves ahead of normal-priority work at once.
+    if (reprioritised && state.status === 'queued') await enqueue();
+    reprioritised = false;
     await persist();
   }
 
+  // Withdrawn before the first wait (its case ended at once), the loop above never wrote it.
+  if (state.status === 'withdrawn') await persist();
   await CancellationScope.nonCancellable(async () => {
     await release();
     if (relaysToConversation) await conversation.signal(escalationEndedSignal, { escalationId: input.escalationId, outcome: state.status === 'resolved' ? 'resolved' : 'handed_back', askForRating: state.status === 'resolved' });

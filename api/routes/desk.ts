@@ -52,7 +52,7 @@ export function deskRoutes(table: RouteTable, deps: { desk: DeskService; models:
     tags: ['desk'],
     access: { roles: ['agent', 'supervisor', 'ops'] },
     query: z.strictObject({
-      status: z.enum(['queued', 'assigned', 'active', 'waiting_customer', 'resolved', 'handed_back']).optional(),
+      status: z.enum(['queued', 'assigned', 'active', 'waiting_customer', 'resolved', 'handed_back', 'withdrawn']).optional(),
       queue: z.enum(QUEUES).optional(),
       mine: z.enum(['true', 'false']).default('false'),
       limit: z.coerce.number().int().min(1).max(500).default(100),

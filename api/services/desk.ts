@@ -7,9 +7,10 @@ import type { Queue } from '../../domain/escalation/routing';
 import { maskPii } from '../../domain/pii';
 import { agentRouterWorkflowId, routerViewQuery } from '../../workflows/agent-router';
 import { acceptUpdate, escalationViewQuery, handBackUpdate, reassignUpdate, replyUpdate, resolveUpdate, transferUpdate } from '../../workflows/escalation';
-import { notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 
 const RECENT_EVENTS = 8;
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['resolved', 'handed_back', 'withdrawn']);
 const RECENT_ORDERS = 5;
 const RECENT_CONVERSATIONS = 5;
 
@@ -22,6 +23,23 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
     const row = await models.Escalation.findOne({ escalationId }).lean();
     if (!row) throw notFound(`Escalation "${escalationId}"`);
     return row;
+  }
+
+  /**
+   * An agent's or supervisor's action on an escalation still open; one that has ended (resolved,
+   * handed back, or withdrawn because its case ended first) is refused with the reason.
+   */
+  async function act(escalationId: string, run: (h: ReturnType<typeof handle>) => Promise<EscalationView>): Promise<EscalationView> {
+    const row = await requireEscalation(escalationId);
+    const ended = (status: string) => new HttpError(409, 'escalation_ended', `Escalation "${escalationId}" has ended (${status})${status === 'withdrawn' ? ': its case ended first, so there is nothing left to do on it' : ''}.`);
+    if (ENDED_STATUSES.has(row.status)) throw ended(row.status);
+    try {
+      return await run(handle(escalationId));
+    } catch (error) {
+      // The workflow finished between the read and the action.
+      if (error instanceof WorkflowNotFoundError) throw ended((await models.Escalation.findOne({ escalationId }, { status: 1 }).lean())?.status ?? 'closed');
+      throw error;
+    }
   }
 
   /** The customer's 360° view for the agent: tier, tags, recent orders, past conversations and cases. */
@@ -99,16 +117,13 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       };
     },
 
-    accept: (escalationId: string, agentId: string) => requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(acceptUpdate, { args: [{ agentId }] })),
+    accept: (escalationId: string, agentId: string) => act(escalationId, (h) => h.executeUpdate(acceptUpdate, { args: [{ agentId }] })),
     reply: (escalationId: string, input: { agentId: string; agentName: string; text: string; awaitCustomer: boolean; messageId: string }) =>
-      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(replyUpdate, { args: [input], updateId: input.messageId })),
-    transfer: (escalationId: string, input: { agentId: string; toAgent?: string; toQueue?: Queue }) =>
-      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(transferUpdate, { args: [input] })),
-    handBack: (escalationId: string, agentId: string) => requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(handBackUpdate, { args: [{ agentId }] })),
-    resolve: (escalationId: string, input: { agentId: string; note?: string }) =>
-      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(resolveUpdate, { args: [input] })),
-    reassign: (escalationId: string, input: { supervisorId: string; toAgent?: string }) =>
-      requireEscalation(escalationId).then(() => handle(escalationId).executeUpdate(reassignUpdate, { args: [input] })),
+      act(escalationId, (h) => h.executeUpdate(replyUpdate, { args: [input], updateId: input.messageId })),
+    transfer: (escalationId: string, input: { agentId: string; toAgent?: string; toQueue?: Queue }) => act(escalationId, (h) => h.executeUpdate(transferUpdate, { args: [input] })),
+    handBack: (escalationId: string, agentId: string) => act(escalationId, (h) => h.executeUpdate(handBackUpdate, { args: [{ agentId }] })),
+    resolve: (escalationId: string, input: { agentId: string; note?: string }) => act(escalationId, (h) => h.executeUpdate(resolveUpdate, { args: [input] })),
+    reassign: (escalationId: string, input: { supervisorId: string; toAgent?: string }) => act(escalationId, (h) => h.executeUpdate(reassignUpdate, { args: [input] })),
 
     async overview() {
       const [snapshot, alerts, agents] = await Promise.all([

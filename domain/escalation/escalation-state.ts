@@ -6,7 +6,8 @@ import type { BusinessCalendar } from './business-hours';
 import type { Priority, Queue, SlaTargets } from './routing';
 import { checkClock, nextDeadline, pauseClock, remainingMs, resumeClock, startClock, stopClock, type SlaClockState } from './sla';
 
-export type EscalationStatus = 'queued' | 'assigned' | 'active' | 'waiting_customer' | 'resolved' | 'handed_back';
+/** `withdrawn`: the case that asked for the work ended first (cancelled, or resolved through the case). */
+export type EscalationStatus = 'queued' | 'assigned' | 'active' | 'waiting_customer' | 'resolved' | 'handed_back' | 'withdrawn';
 export type SlaClockName = 'first_response' | 'resolution';
 
 export interface TimelineEvent {
@@ -154,6 +155,25 @@ export class EscalationState {
     this.clocks.first_response = stopClock(this.clocks.first_response, now, calendar);
     this.clocks.resolution = stopClock(this.clocks.resolution, now, calendar);
     this.note(now, outcome, agentId, note);
+  }
+
+  /** The case behind this work ended without it: no agent may act on it any more. Answers whether anything changed. */
+  withdraw(reason: string, now: number, calendar: BusinessCalendar): boolean {
+    if (!this.isOpen) return false;
+    this.status = 'withdrawn';
+    this.endedAt = now;
+    this.clocks.first_response = stopClock(this.clocks.first_response, now, calendar);
+    this.clocks.resolution = stopClock(this.clocks.resolution, now, calendar);
+    this.note(now, 'withdrawn', undefined, reason);
+    return true;
+  }
+
+  /** Raised by the case behind it (a complaint climbing a tier); never lowered. Answers whether it changed. */
+  raisePriority(priority: Priority, reason: string, now: number): boolean {
+    if (!this.isOpen || this.priority === priority || priority !== 'high') return false;
+    this.priority = priority;
+    this.note(now, 'priority_raised', undefined, `${priority}: ${reason}`);
+    return true;
   }
 
   rate(score: number, comment: string | undefined, now: number): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRouter, type WaitingTask } from './assignment';
+import { EscalationState } from './escalation-state';
 import { addBusinessTime, businessTimeBetween, parseBusinessHours } from './business-hours';
 import { botReport, deskReport } from './reports';
 import { priorityFor, queueFor } from './routing';
@@ -139,5 +140,43 @@ describe('desk report', () => {
       botResolutionRate: 2 / 3,
       handoffRate: 1 / 3,
     });
+  });
+});
+
+describe('escalation withdrawn by its case', () => {
+  const facts = {
+    escalationId: 'e-w1',
+    conversationId: 'case-CMP-1',
+    customerId: 'c-1',
+    channel: 'sms' as const,
+    lang: 'zh' as const,
+    queue: 'complaints' as const,
+    priority: 'normal' as const,
+    packet: { reason: 'unresolved' as const, summary: 'complaint', lang: 'zh' as const, intents: [], slots: {}, verified: false, recentTurns: [] },
+    sla: { firstResponseMs: 2 * MIN, resolutionMs: 30 * MIN },
+  };
+
+  it('ends the task with no clock left to fire, refuses agents, and changes only once', () => {
+    const state = new EscalationState(facts, 0);
+    state.assign('agent', MIN);
+    expect(state.withdraw('case cancelled: sorted by phone', MIN + 1, always)).toBe(true);
+    expect(state.status).toBe('withdrawn');
+    expect(state.isOpen).toBe(false);
+    expect(state.nextDeadline(MIN + 2, always)).toBeUndefined();
+    expect(state.problemWithWork('agent')).toBe('this escalation has ended (withdrawn)');
+    expect(state.withdraw('again', MIN + 3, always)).toBe(false);
+    expect(state.readModel()).toMatchObject({ status: 'withdrawn', endedAt: new Date(MIN + 1).toISOString() });
+    expect(state.readModel().timeline.at(-1)).toMatchObject({ type: 'withdrawn', detail: 'case cancelled: sorted by phone' });
+  });
+
+  it('raises priority once and never on an ended task', () => {
+    const state = new EscalationState(facts, 0);
+    expect(state.raisePriority('high', 'complaint tier 2', MIN)).toBe(true);
+    expect(state.raisePriority('high', 'complaint tier 3', 2 * MIN)).toBe(false);
+    expect(state.waitingTask('escalation-e-w1', 2 * MIN, []).priority).toBe('high');
+    const ended = new EscalationState(facts, 0);
+    ended.withdraw('case resolved', MIN, always);
+    expect(ended.raisePriority('high', 'complaint tier 2', 2 * MIN)).toBe(false);
+    expect(ended.priority).toBe('normal');
   });
 });

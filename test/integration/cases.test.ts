@@ -193,10 +193,21 @@ describe('complaints and the desk', () => {
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ channel: 'sms', to: '13600136004', purpose: 'case_agent_reply' });
       expect(sent[0]!.text).toContain(reply.text);
+      // Cancelling the case withdraws its desk task: the agent's load is released and their actions refused.
+      const loadOf = async () => ((await api('GET', '/api/agents', { token: supervisor })).json.agents as Array<{ agentId: string; load: number }>).find((a) => a.agentId === 'agent')!.load;
+      const holding = await loadOf();
+      expect(holding).toBeGreaterThanOrEqual(1);
+      expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'complainant called back, sorted by phone' } })).status).toBe(200);
+      const withdrawn = await eventually(() => api('GET', `/api/escalations/${escalationId}`, { token: agent }), (res) => res.json.status === 'withdrawn', 'the withdrawn desk task');
+      expect((withdrawn.json.timeline as Array<{ type: string; detail?: string }>).at(-1)).toMatchObject({ type: 'withdrawn', detail: 'case cancelled: complainant called back, sorted by phone' });
+      const refused = await api('POST', `/api/escalations/${escalationId}/reply`, { token: agent, body: { text: '还在吗?' } });
+      expect(refused.status).toBe(409);
+      expect(refused.json.error).toMatchObject({ code: 'escalation_ended', message: expect.stringContaining('withdrawn') as unknown });
+      expect(await system.db.models.Delivery.countDocuments({ idempotencyKey: new RegExp(`^desk:case-${caseId}:`) })).toBe(1);
+      await eventually(loadOf, (load) => load === holding - 1, "the agent's load released");
     } finally {
       await api('PUT', '/api/agents/me/status', { token: agent, body: { status: 'offline' } });
     }
-    expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'test over' } })).status).toBe(200);
   });
 
   it('alerts supervisors on the desk overview when a complaint cannot be acknowledged within its SLA', async () => {

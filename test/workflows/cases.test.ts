@@ -14,8 +14,9 @@ import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflow
 import { complaintCaseWorkflow } from '../../workflows/complaint-case';
 import { assignedSignal } from '../../workflows/agent-router';
 import { deskDeliveryKey } from '../../domain/channels/keys';
-import { acceptUpdate, handBackUpdate, replyUpdate, resolveUpdate } from '../../workflows/escalation';
+import { acceptUpdate, escalationViewQuery, handBackUpdate, replyUpdate, resolveUpdate } from '../../workflows/escalation';
 import { returnCaseWorkflow } from '../../workflows/return-case';
+import type { EscalationView } from '../../domain/escalation/escalation-state';
 import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
 import { startTimeSkippingWorker } from '../helpers/time-skipping';
 
@@ -331,7 +332,7 @@ describe('complaint case workflow', () => {
     expect(told.find((d) => d.step === 'resolved')).toMatchObject({ channel: 'email', to: 'emily.chen@example.com' });
   });
 
-  it('relays the agent\'s replies on the complaint task to the customer once each, onto the timeline, even after the case has closed', async () => {
+  it('relays the agent\'s replies on the complaint task to the customer once each, onto the timeline, until the case\'s resolution withdraws the task', async () => {
     const caseId = newCaseId('CMP');
     const handle = await env.client.workflow.start(complaintCaseWorkflow, {
       workflowId: caseWorkflowId(caseId),
@@ -359,15 +360,15 @@ describe('complaint case workflow', () => {
     await send(handle, { type: 'resolve', by: 'agent', resolution: '快递公司已致歉' });
     await atStatus(handle, 'awaiting_csat');
     await send(handle, { type: 'csat', score: 5 });
-    await ended(handle);
+    const done = await ended(handle);
+    expect(done.timeline.filter((t) => t.type === 'complaint_task_withdrawn')).toHaveLength(1);
+    // Resolved through the case, the desk task is withdrawn: a later reply is refused and reaches nobody.
+    expect(await desk.query(escalationViewQuery)).toMatchObject({ status: 'withdrawn' });
+    await expect(desk.executeUpdate(replyUpdate, { args: [{ ...reply, messageId: `m2-${caseId}`, text: '补充:快递公司已处罚该快递员。' }] })).rejects.toThrow();
+    expect(await db.models.Delivery.countDocuments({ idempotencyKey: deskDeliveryKey(`case-${caseId}`, `m2-${caseId}:agent`) })).toBe(0);
     await eventually(async () => (await db.models.Case.findOne({ caseId }).lean())?.status === 'closed', 'the closed read model');
-    // The desk task outlives the case: a later reply still reaches the customer and the ended case's record.
-    await desk.executeUpdate(replyUpdate, { args: [{ ...reply, messageId: `m2-${caseId}`, text: '补充:快递公司已处罚该快递员。' }] });
-    expect(await db.models.Delivery.countDocuments({ idempotencyKey: deskDeliveryKey(`case-${caseId}`, `m2-${caseId}:agent`) })).toBe(1);
-    const replies = async () => ((await db.models.Case.findOne({ caseId }).lean())?.timeline as Array<{ type: string; detail?: string }>).filter((t) => t.type === 'agent_replied');
-    await eventually(async () => (await replies()).length >= 2, 'the late reply in the read model');
-    expect((await replies()).map((t) => t.detail)).toEqual([`via sms: ${reply.text}`, 'via sms: 补充:快递公司已处罚该快递员。']);
-    expect((await db.models.Case.findOne({ caseId }).lean())?.status).toBe('closed');
+    const replies = ((await db.models.Case.findOne({ caseId }).lean())?.timeline as Array<{ type: string; detail?: string }>).filter((t) => t.type === 'agent_replied');
+    expect(replies.map((t) => t.detail)).toEqual([`via sms: ${reply.text}`]);
   });
 
   it('alerts supervisors when the desk hands a complaint back unresolved, and still resolves through the case', async () => {
@@ -392,6 +393,63 @@ describe('complaint case workflow', () => {
     await send(handle, { type: 'csat', score: 4 });
     expect(await ended(handle)).toMatchObject({ status: 'closed', closureReason: 'resolved' });
     expect(await db.models.Alert.countDocuments({ escalationId: caseId })).toBe(1);
+  });
+
+  it('withdraws its desk task when resolved through the case: the task leaves the queue and agents can no longer act on it', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1005', lang: 'en', channel: 'email', details: 'The delivery was two days late.', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    await eventually(async () => (await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean())?.status === 'queued', 'the queued task');
+
+    await send(handle, { type: 'resolve', by: 'supervisor', resolution: 'Apologised; delivery fee refunded' });
+    await atStatus(handle, 'awaiting_csat');
+    const withdrawn = (await desk.result()) as EscalationView;
+    expect(withdrawn.status).toBe('withdrawn');
+    expect(withdrawn.timeline.at(-1)).toMatchObject({ type: 'withdrawn', detail: 'resolved through the case by supervisor' });
+    expect(await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean()).toMatchObject({ status: 'withdrawn' });
+    await expect(desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] })).rejects.toThrow();
+
+    await send(handle, { type: 'csat', score: 5 });
+    const done = await ended(handle);
+    expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved' });
+    expect(done.timeline.filter((t) => t.type === 'complaint_task_withdrawn')).toHaveLength(1);
+    expect(done.timeline.some((t) => t.type === 'agent_handed_back' || t.type === 'agent_resolved')).toBe(false);
+  });
+
+  it('raises its desk task to high priority when it climbs a tier, and withdraws the task when the case is cancelled', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1008', lang: 'en', channel: 'email', details: 'The box was dented when it arrived.', settings }],
+    });
+    const assigned = await atStatus(handle, 'assigned');
+    expect(assigned.priority).toBe('normal');
+    const desk = env.client.workflow.getHandle(`escalation-${assigned.escalationId}`);
+    // The agent answers and waits on the customer: both SLA clocks stop, so only the case's tier moves the task.
+    await desk.signal(assignedSignal, { agentId: 'agent' });
+    await desk.executeUpdate(acceptUpdate, { args: [{ agentId: 'agent' }] });
+    await desk.executeUpdate(replyUpdate, { args: [{ agentId: 'agent', agentName: 'Agent', messageId: `m-${caseId}`, text: 'Could you send a photo of the box?', awaitCustomer: true }] });
+
+    await env.sleep(25 * HOUR);
+    await until(handle, (v) => v.tier === 2, 'tier 2');
+    await eventually(async () => (await db.models.Escalation.findOne({ escalationId: assigned.escalationId }).lean())?.priority === 'high', 'the raised desk priority');
+    const raised = await desk.query(escalationViewQuery);
+    expect(raised).toMatchObject({ status: 'waiting_customer', priority: 'high', breaches: [] });
+    expect(raised.timeline.filter((t) => t.type === 'priority_raised')).toEqual([expect.objectContaining({ detail: 'high: complaint tier 2' })]);
+
+    const cancelled = await handle.executeUpdate(cancelCaseUpdate, { args: [{ reason: 'customer withdrew the complaint', by: 'ops' }] });
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.timeline.some((t) => t.type === 'complaint_task_withdrawn')).toBe(true);
+    const withdrawn = (await desk.result()) as EscalationView;
+    expect(withdrawn).toMatchObject({ status: 'withdrawn', agentId: 'agent' });
+    expect(withdrawn.timeline.at(-1)?.detail).toBe('case cancelled: customer withdrew the complaint');
+    await expect(desk.executeUpdate(replyUpdate, { args: [{ agentId: 'agent', agentName: 'Agent', messageId: `m2-${caseId}`, text: 'Any news?' }] })).rejects.toThrow();
   });
 
   it('alerts supervisors once, and says so on the timeline, when the acknowledgement SLA passes before the customer is told', async () => {

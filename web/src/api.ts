@@ -137,7 +137,7 @@ export interface Agent {
 export const QUEUES = ['general', 'returns', 'complaints', 'finance'] as const;
 export type Queue = (typeof QUEUES)[number];
 
-export type EscalationStatus = 'queued' | 'assigned' | 'active' | 'waiting_customer' | 'resolved' | 'handed_back';
+export type EscalationStatus = 'queued' | 'assigned' | 'active' | 'waiting_customer' | 'resolved' | 'handed_back' | 'withdrawn';
 export const OPEN_STATUSES: readonly EscalationStatus[] = ['queued', 'assigned', 'active', 'waiting_customer'];
 
 export interface EscalationSummary {

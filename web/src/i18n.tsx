@@ -140,6 +140,7 @@ const en = {
   'esc.waiting_customer': 'Waiting for customer',
   'esc.resolved': 'Resolved',
   'esc.handed_back': 'Handed back',
+  'esc.withdrawn': 'Withdrawn (case ended)',
   'wb.masked': 'Personal data is masked.',
   'wb.reveal': 'Reveal personal data',
   'wb.revealed': 'Personal data shown unmasked; this was recorded in the audit log.',
@@ -326,6 +327,7 @@ const zh: Record<MessageKey, string> = {
   'esc.waiting_customer': '等待客户',
   'esc.resolved': '已解决',
   'esc.handed_back': '已交回',
+  'esc.withdrawn': '已撤回（工单已结束）',
   'wb.masked': '个人信息已脱敏显示。',
   'wb.reveal': '查看完整个人信息',
   'wb.revealed': '正在显示未脱敏的个人信息,此操作已记入审计日志。',
@@ -426,7 +428,7 @@ export function LangSwitch() {
   );
 }
 
-const ESCALATION_STATUSES = ['queued', 'assigned', 'active', 'waiting_customer', 'resolved', 'handed_back'] as const;
+const ESCALATION_STATUSES = ['queued', 'assigned', 'active', 'waiting_customer', 'resolved', 'handed_back', 'withdrawn'] as const;
 
 /** An escalation status in words; one the pages do not know yet is shown as it came. */
 export function statusLabel(t: Translate, status: string): string {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { errorMessage, newId, QUEUES, streamUrl, type Agent, type ConversationView, type EscalationDetail, type Role } from '../api';
+import { errorMessage, newId, OPEN_STATUSES, QUEUES, streamUrl, type Agent, type ConversationView, type EscalationDetail, type Role } from '../api';
 import { statusLabel, useI18n, type MessageKey } from '../i18n';
 import { formatTime, useDebounced, useEventStream, useNow } from '../live';
 import type { StaffSession } from '../staff';
@@ -123,7 +123,7 @@ export function EscalationPanel({
   const mine = escalation.agentId === me;
   const canAccept = mine && escalation.status === 'assigned';
   const canWork = mine && WORKING.has(escalation.status);
-  const ended = escalation.status === 'resolved' || escalation.status === 'handed_back';
+  const ended = !OPEN_STATUSES.includes(escalation.status);
   const packet = escalation.packet;
   const myName = agents.find((a) => a.agentId === me)?.displayName ?? session.user.displayName;
   const suggestion = suggestedReply(packet, myName, escalation.customer.name);
