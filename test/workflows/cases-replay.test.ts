@@ -27,3 +27,19 @@ describe('replaying a recorded return case', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: changed }, await recordedReturnCase(), 'case-recorded')).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });
+
+/**
+ * A complaint recorded before its desk task followed the case (normal priority, tier 2 after a day
+ * with the agent waiting on the customer, resolved through the case while the task was open, rated).
+ * Replaying it proves the `desk-task-follows-case` patch keeps such running cases deterministic.
+ */
+describe('replaying a complaint recorded before desk tasks followed their case', () => {
+  it('replays cleanly against the current workflow code', async () => {
+    const json = JSON.parse(await readFile(path.join(FIXTURES, 'complaint-case-history.json'), 'utf8')) as Record<string, unknown>;
+    const history = temporal.api.history.v1.History.fromObject(json);
+    const types = history.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(types).toEqual(expect.arrayContaining(['assessComplaint', 'openDeskTask', 'raiseCaseAlert']));
+    expect(history.events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(true);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'complaint-recorded');
+  });
+});
