@@ -3,8 +3,8 @@ import type { HandoffPacket } from '../dialogue/types';
 import type { Lang } from '../language';
 import type { WaitingTask } from './assignment';
 import type { BusinessCalendar } from './business-hours';
-import type { Priority, Queue, SlaTargets } from './routing';
-import { checkClock, nextDeadline, pauseClock, remainingMs, resumeClock, startClock, stopClock, type SlaClockState } from './sla';
+import { slaTargets, type Priority, type Queue, type SlaTargets } from './routing';
+import { checkClock, nextDeadline, pauseClock, remainingMs, resumeClock, retargetClock, startClock, stopClock, type SlaClockState } from './sla';
 
 /** `withdrawn`: the case that asked for the work ended first (cancelled, or resolved through the case). */
 export type EscalationStatus = 'queued' | 'assigned' | 'active' | 'waiting_customer' | 'resolved' | 'handed_back' | 'withdrawn';
@@ -168,10 +168,17 @@ export class EscalationState {
     return true;
   }
 
-  /** Raised by the case behind it (a complaint climbing a tier); never lowered. Answers whether it changed. */
+  /**
+   * Raised by the case behind it (a complaint climbing a tier); never lowered. Clocks still running
+   * or paused take the high-priority targets, as a task opened at high priority would have had.
+   * Answers whether it changed.
+   */
   raisePriority(priority: Priority, reason: string, now: number): boolean {
     if (!this.isOpen || this.priority === priority || priority !== 'high') return false;
     this.priority = priority;
+    const targets = slaTargets(this.facts.sla, priority);
+    this.clocks.first_response = retargetClock(this.clocks.first_response, targets.firstResponseMs);
+    this.clocks.resolution = retargetClock(this.clocks.resolution, targets.resolutionMs);
     this.note(now, 'priority_raised', undefined, `${priority}: ${reason}`);
     return true;
   }

@@ -169,9 +169,17 @@ describe('escalation withdrawn by its case', () => {
     expect(state.readModel().timeline.at(-1)).toMatchObject({ type: 'withdrawn', detail: 'case cancelled: sorted by phone' });
   });
 
-  it('raises priority once and never on an ended task', () => {
+  it('raises priority once, to the high-priority SLA targets, and never on an ended task', () => {
     const state = new EscalationState(facts, 0);
+    state.assign('agent', 0);
+    state.accept('agent', 0);
+    state.reply('agent', true, MIN, always);
     expect(state.raisePriority('high', 'complaint tier 2', MIN)).toBe(true);
+    // First response was given (its clock stopped); the paused resolution clock now has 15 of its 30 min, 1 used.
+    expect(state.view(MIN, always).sla.first_response.remainingMs).toBe(MIN);
+    expect(state.view(MIN, always).sla.resolution.remainingMs).toBe(14 * MIN);
+    state.customerWrote('here is the photo', 3 * MIN, always);
+    expect(state.nextDeadline(3 * MIN, always)).toBe(3 * MIN + 15 * MIN * 0.8 - MIN);
     expect(state.raisePriority('high', 'complaint tier 3', 2 * MIN)).toBe(false);
     expect(state.waitingTask('escalation-e-w1', 2 * MIN, []).priority).toBe('high');
     const ended = new EscalationState(facts, 0);

@@ -39,6 +39,12 @@ export function stopClock(clock: SlaClockState, now: number, calendar: BusinessC
   return { ...pauseClock(clock, now, calendar), stoppedAt: now };
 }
 
+/** A tighter target for a clock not yet stopped or breached; the time it has used stays used. */
+export function retargetClock(clock: SlaClockState, budgetMs: number): SlaClockState {
+  if (clock.stoppedAt !== undefined || clock.breached || budgetMs >= clock.budgetMs) return clock;
+  return { ...clock, budgetMs };
+}
+
 /** When the clock will next need attention (its warning, then its breach), if it is running. */
 export function nextDeadline(clock: SlaClockState, now: number, calendar: BusinessCalendar): { at: number; kind: 'warning' | 'breach' } | undefined {
   if (clock.runningSince === undefined || clock.breached) return undefined;
