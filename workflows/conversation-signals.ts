@@ -7,3 +7,8 @@ import { defineSignal } from '@temporalio/workflow';
 export const agentJoinedSignal = defineSignal<[{ escalationId: string; agentId: string }]>('agentJoined');
 export const agentMessageSignal = defineSignal<[{ escalationId: string; messageId: string; agentId: string; agentName: string; text: string }]>('agentMessage');
 export const escalationEndedSignal = defineSignal<[{ escalationId: string; outcome: 'resolved' | 'handed_back'; askForRating: boolean }]>('escalationEnded');
+/**
+ * A message for a customer in an open web chat that the outbox cannot send (a case's notice, a desk
+ * reply on a case's task): it joins the transcript as a system line, once per notice id.
+ */
+export const chatNoticeSignal = defineSignal<[{ noticeId: string; text: string }]>('chatNotice');

@@ -33,7 +33,7 @@ import { DEFAULT_SLA, priorityFor, queueFor, slaTargets, type SlaTargets } from 
 import { detectLanguage } from '../domain/language';
 import { StatusKey } from '../domain/search-attributes';
 import { SerialQueue } from '../domain/serial';
-import { agentJoinedSignal, agentMessageSignal, escalationEndedSignal } from './conversation-signals';
+import { agentJoinedSignal, agentMessageSignal, chatNoticeSignal, escalationEndedSignal } from './conversation-signals';
 import { csatSignal, customerMessageSignal, escalationWorkflow } from './escalation';
 
 export interface ConversationWorkflowInput {
@@ -206,6 +206,13 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   });
   setHandler(agentMessageSignal, ({ messageId, text }) => {
     void deskMessage(`${messageId}:agent`, 'agent', text);
+  });
+  const noticesShown = new Set<string>();
+  setHandler(chatNoticeSignal, ({ noticeId, text }) => {
+    // A retried delivery signals again; the transcript shows each notice once.
+    if (noticesShown.has(noticeId)) return;
+    noticesShown.add(noticeId);
+    void deskMessage(`${noticeId}:notice`, 'system', text);
   });
   setHandler(escalationEndedSignal, ({ escalationId, askForRating }) => {
     dialogue.resumeAfterAgent(escalationId, askForRating);

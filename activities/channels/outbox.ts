@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import mongoose from 'mongoose';
-import type { Channel } from '../../domain/conversation';
+import { conversationWorkflowId, type Channel } from '../../domain/conversation';
 import { isOutboundChannel, type OutboundChannel } from '../../domain/channels/message';
 import { fallbackChannel, marketingDecision } from '../../domain/channels/outbox-policy';
 import { replySubject } from '../../domain/channels/email-text';
 import type { ChannelSettings, OutboxSettings } from '../../domain/channels/settings';
+import { chatNoticeSignal } from '../../workflows/conversation-signals';
 import { outboxDispatcherWorkflow, outboxDispatcherWorkflowId, outboxKickSignal } from '../../workflows/outbox';
 import { isDuplicateKey } from '../db/channels';
 import type { DeliveryDoc, Models } from '../db/models';
@@ -180,6 +181,23 @@ export function createOutboxActivities(deps: { models: Models; client: Client; t
     }
   }
 
+  /**
+   * A web chat has no provider to send to: a row for one (a case's notice, a desk reply on a case's
+   * task) joins the chat's transcript while its conversation is open, and the customer's widget
+   * shows it live. A conversation that has ended falls back to the customer's next channel.
+   */
+  async function showInChat(row: DeliveryRow): Promise<{ outcome: 'sent' | 'skipped' | 'failed'; fallback?: string }> {
+    if (!(await store.claim(row.idempotencyKey, 'dispatcher'))) return { outcome: 'skipped' };
+    try {
+      await deps.client.workflow.getHandle(conversationWorkflowId(row.conversationId!)).signal(chatNoticeSignal, { noticeId: row.idempotencyKey, text: row.text });
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return { outcome: 'failed', ...(await fallbackResult(store, row, 'chat_closed')) };
+      throw error;
+    }
+    await store.markSent(row, { providerMessageId: `chat:${row.conversationId!}` }, Context.current().info.attempt);
+    return { outcome: 'sent' };
+  }
+
   return {
     /**
      * Puts a conversation's outgoing message in the outbox, once per key, addressed to where the
@@ -231,6 +249,7 @@ export function createOutboxActivities(deps: { models: Models; client: Client; t
     async sendDelivery(input: { idempotencyKey: string }): Promise<{ outcome: 'sent' | 'skipped' | 'deferred' | 'failed'; fallback?: string }> {
       const row = await models.Delivery.findOne({ idempotencyKey: input.idempotencyKey }).lean();
       if (!row || row.status !== 'queued') return { outcome: 'skipped' };
+      if (row.channel === 'web' && row.conversationId && row.purpose !== 'marketing') return showInChat(row);
       if (!isOutboundChannel(row.channel)) return { outcome: 'failed', ...(await fallbackResult(store, row, 'unsupported_channel')) };
       if (row.purpose === 'marketing') {
         const profile = await models.Customer.findOne({ customerId: row.customerId }).lean();

@@ -161,6 +161,15 @@ describe('cases through the API', () => {
     // The case records the label before it tells the customer, so the message may follow a moment later.
     const told = await eventually(() => system.db.models.Delivery.findOne({ idempotencyKey: `case:${caseId}:return-label` }).lean(), (row) => row !== null, 'the return-label message');
     expect(told).toMatchObject({ channel: 'web', to: 'case-conv-1' });
+    // The chat is still open: the notice joins its transcript (the widget shows it live), not an SMS.
+    const shownInChat = await eventually(
+      () => system.db.models.Message.find({ conversationId: 'case-conv-1', role: 'system' }, { text: 1 }).lean(),
+      (rows) => rows.some((m) => m.text.includes(caseId!)),
+      'the return-label notice in the chat transcript',
+    );
+    expect(shownInChat.filter((m) => m.text.includes(caseId!) && m.text === told!.text)).toHaveLength(1);
+    expect(await system.db.models.Delivery.findOne({ idempotencyKey: `case:${caseId}:return-label` }).lean()).toMatchObject({ status: 'sent' });
+    expect(await system.db.models.Delivery.countDocuments({ fallbackOf: `case:${caseId}:return-label` })).toBe(0);
 
     await say('转人工');
     const escalation = await eventually(() => system.db.models.Escalation.findOne({ conversationId: 'case-conv-1' }).lean(), (e) => Boolean(e), 'hand-off');
@@ -169,6 +178,17 @@ describe('cases through the API', () => {
     const shown = cases.find((c) => c.caseId === caseId);
     expect(shown?.status).toBe('awaiting_pickup');
     expect((shown?.timeline as Array<{ type: string }>).map((t) => t.type)).toContain('return_label_created');
+
+    // Once the chat has closed, the next notice goes to the customer's next channel instead.
+    expect((await api('POST', '/api/conversations/case-conv-1/close')).status).toBe(202);
+    await eventually(() => api('GET', '/api/conversations/case-conv-1'), (res) => res.json.status === 'closed', 'the closed chat');
+    const scan = { eventId: `scan-${caseId}`, status: 'picked_up', trackingNumber: labelled.returnTrackingNumber };
+    expect((await webhook('carrier', scan)).status).toBe(200);
+    const fallback = await eventually(() => system.db.models.Delivery.findOne({ fallbackOf: `case:${caseId}:picked-up` }).lean(), (row) => row !== null, 'the picked-up notice on the next channel');
+    expect(fallback).toMatchObject({ channel: 'wechat', to: 'o-wx-1001' });
+    expect(await system.db.models.Delivery.findOne({ idempotencyKey: `case:${caseId}:picked-up` }).lean()).toMatchObject({ status: 'failed', failureReason: 'chat_closed' });
+    expect(await system.db.models.Message.countDocuments({ conversationId: 'case-conv-1', role: 'system', text: fallback!.text })).toBe(0);
+    expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'test over' } })).status).toBe(200);
   });
 });
 

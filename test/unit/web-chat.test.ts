@@ -53,6 +53,15 @@ describe('the chat widget transcript', () => {
     expect(awaitsRating(state.entries)).toBe(false);
   });
 
+  it("shows a case's notice without taking it for an agent joining", () => {
+    let state = run({ kind: 'live', message: live(1, 'system', '您的退货申请 RMA-1A2B 已生成退货单,请在 14 天内寄回。') });
+    expect(handoffState(state)).toBe('bot');
+    expect(state.desk).toBe('none');
+    expect(state.entries.map((e) => e.role)).toEqual(['system']);
+    state = chatReducer(state, { kind: 'live', message: live(2, 'system', '客服 李客服 已接入,正在为您服务。') });
+    expect(state.desk).toBe('joined');
+  });
+
   it('marks a message that could not be sent, and sends it again under the same id', () => {
     let state = run({ kind: 'sending', messageId: 'm1', text: 'hi' }, { kind: 'failed', messageId: 'm1' });
     expect(state.entries[0]?.delivery).toBe('failed');

@@ -71,6 +71,8 @@ export function addBotReply(entries: ChatEntry[], messageId: string, reply: stri
 
 /** The desk's prompt for a rating, as the conversation records it (zh "1-5分", en "from 1 to 5"). */
 const RATING_PROMPT = /1\s*(?:-|–|~|to)\s*5/i;
+/** The line the conversation records when an agent joins (zh "客服 … 已接入", en "… has joined"); other system lines are notices. */
+const AGENT_JOINED = /已接入|has joined/;
 
 /** Whether the last word is a request for a rating the customer has not answered yet. */
 export function awaitsRating(entries: ChatEntry[]): boolean {
@@ -104,7 +106,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const entries = applyLiveMessage(state.entries, action.message);
       if (entries === state.entries) return state;
       const { role, text } = action.message;
-      const desk = role === 'system' && RATING_PROMPT.test(text) ? 'ended' : role === 'agent' || role === 'system' ? 'joined' : state.desk;
+      // A case's notice (a return label, a refund) is a system line too, and changes nothing about the desk.
+      const desk = role === 'system' && RATING_PROMPT.test(text) ? 'ended' : role === 'agent' || (role === 'system' && AGENT_JOINED.test(text)) ? 'joined' : state.desk;
       return { ...state, entries, desk };
     }
     case 'sending':
