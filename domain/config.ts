@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseBusinessHours } from './escalation/business-hours';
 import { parseQuietHours, parseRateLimits } from './channels/outbox-policy';
+import { encodingAesKeyProblem } from './channels/wechat-crypto';
 import type { ChannelSettings } from './channels/settings';
 
 const DEMO_JWT_SECRET = 'loopdesk-embedded-demo-secret-change-me-0000';
@@ -84,6 +85,13 @@ const environmentSchema = z.object({
   WECHAT_APP_SECRET: z.string().min(1).optional(),
   WECHAT_API_BASE: z.url('a URL such as https://api.weixin.qq.com').default('https://api.weixin.qq.com'),
   WECHAT_ACCOUNT_ID: z.string().min(1).default('gh_loopdesk'),
+  WECHAT_ENCODING_AES_KEY: z
+    .string()
+    .superRefine((key, ctx) => {
+      const problem = encodingAesKeyProblem(key);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; copy the EncodingAESKey from the Official Account console (43 characters)` });
+    })
+    .optional(),
   OUTBOX_POLL_INTERVAL: durationMs.default(parseDuration('2s')),
   OUTBOX_RATE_LIMITS: z
     .string()
@@ -144,6 +152,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.WECHAT_ENCODING_AES_KEY && !e.WECHAT_APP_ID) {
+    throw new ConfigError('Invalid configuration:\n  WECHAT_APP_ID: required with WECHAT_ENCODING_AES_KEY (every encrypted message carries the AppID it was encrypted for, and it is checked)');
+  }
   if (e.REFUND_APPROVAL_DEADLINE <= e.REFUND_APPROVAL_WAIT) {
     throw new ConfigError('Invalid configuration:\n  REFUND_APPROVAL_DEADLINE: must be longer than REFUND_APPROVAL_WAIT (both count from the request for approval)');
   }
@@ -237,6 +248,7 @@ function channelSettings(e: z.output<typeof environmentSchema>): ChannelSettings
       ...optional('token', e.WECHAT_TOKEN ?? (e.NODE_ENV === 'production' ? undefined : 'loopdeskdemo')),
       ...(e.WECHAT_APP_ID ? { appId: e.WECHAT_APP_ID } : {}),
       ...(e.WECHAT_APP_SECRET ? { appSecret: e.WECHAT_APP_SECRET } : {}),
+      ...(e.WECHAT_ENCODING_AES_KEY ? { encodingAesKey: e.WECHAT_ENCODING_AES_KEY } : {}),
       apiBase: e.WECHAT_API_BASE,
       accountId: e.WECHAT_ACCOUNT_ID,
     },

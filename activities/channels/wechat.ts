@@ -2,9 +2,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { PermanentSendError, SEND_TIMEOUT_MS, type SendResult } from './errors';
 
 /**
- * WeChat Official Account, plaintext mode. Inbound: XML pushed to the server URL (text messages and
- * subscribe/unsubscribe events). Outbound: the passive reply in the HTTP response (within WeChat's
- * 5-second limit) or, later, the customer-service message API with a cached access token.
+ * WeChat Official Account. Inbound: XML pushed to the server URL (text messages and
+ * subscribe/unsubscribe events), in plaintext or, in 安全模式/兼容模式, wrapped in an <Encrypt>
+ * envelope (domain/channels/wechat-crypto.ts opens and seals it). Outbound: the passive reply in the
+ * HTTP response (within WeChat's 5-second limit) or, later, the customer-service message API with a
+ * cached access token.
  */
 
 export type WechatInbound =
@@ -23,8 +25,8 @@ const field = (xml: Record<string, unknown>, name: string): string | undefined =
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 };
 
-/** Parses one pushed message; throws WechatPayloadError naming what is missing or malformed. */
-export function parseWechatXml(body: string): WechatInbound {
+/** The children of the <xml> root; throws WechatPayloadError when the body is not such a document. */
+function xmlFields(body: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = parser.parse(body, true);
@@ -33,7 +35,12 @@ export function parseWechatXml(body: string): WechatInbound {
   }
   const xml = (doc as { xml?: unknown } | undefined)?.xml;
   if (!xml || typeof xml !== 'object') throw new WechatPayloadError('the body must be an <xml> message');
-  const x = xml as Record<string, unknown>;
+  return xml as Record<string, unknown>;
+}
+
+/** Parses one pushed message; throws WechatPayloadError naming what is missing or malformed. */
+export function parseWechatXml(body: string): WechatInbound {
+  const x = xmlFields(body);
   const toUser = field(x, 'ToUserName');
   const fromUser = field(x, 'FromUserName');
   const createTime = Number(field(x, 'CreateTime'));
@@ -64,6 +71,21 @@ const cdata = (text: string) => `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[
 export function passiveTextReply(input: { toUser: string; fromUser: string; content: string; now?: Date }): string {
   const createTime = Math.floor((input.now ?? new Date()).getTime() / 1000);
   return `<xml><ToUserName>${cdata(input.toUser)}</ToUserName><FromUserName>${cdata(input.fromUser)}</FromUserName><CreateTime>${createTime}</CreateTime><MsgType>${cdata('text')}</MsgType><Content>${cdata(input.content)}</Content></xml>`;
+}
+
+/**
+ * The ciphertext of an encrypted push: <xml><ToUserName/><Encrypt/></xml>. In compatible mode the
+ * plaintext fields travel beside it; only the ciphertext, covered by msg_signature, is trusted.
+ */
+export function parseWechatEnvelope(body: string): string {
+  const encrypted = field(xmlFields(body), 'Encrypt');
+  if (!encrypted) throw new WechatPayloadError('an encrypted message (encrypt_type=aes) needs <Encrypt>');
+  return encrypted;
+}
+
+/** The envelope of an encrypted passive reply, laid out as WeChat's samples lay it out. */
+export function encryptedReply(sealed: { encrypted: string; msgSignature: string; timestamp: string; nonce: string }): string {
+  return `<xml><Encrypt>${cdata(sealed.encrypted)}</Encrypt><MsgSignature>${cdata(sealed.msgSignature)}</MsgSignature><TimeStamp>${sealed.timestamp}</TimeStamp><Nonce>${cdata(sealed.nonce)}</Nonce></xml>`;
 }
 
 /** Error codes meaning the access token is no longer good: fetch a new one and try once more. */

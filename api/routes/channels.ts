@@ -1,10 +1,11 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { parseWechatXml, passiveTextReply, WechatPayloadError } from '../../activities/channels/wechat';
+import { encryptedReply, parseWechatEnvelope, parseWechatXml, passiveTextReply, WechatPayloadError } from '../../activities/channels/wechat';
 import { MAX_MESSAGE_LENGTH } from '../../domain/conversation';
 import { callConversationId, type InboundMessage } from '../../domain/channels/message';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignatureProblem, wechatSignatureValid } from '../../domain/channels/signatures';
 import type { ChannelSettings } from '../../domain/channels/settings';
+import { createWechatCipher, WechatCryptoError, type WechatCipher } from '../../domain/channels/wechat-crypto';
 import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
 import { parseRequest } from '../validation';
@@ -57,11 +58,13 @@ const phoneTranscript = z.strictObject({
     .max(200),
 });
 const wechatQuery = z.object({
-  signature: z.string().max(64).optional(),
-  timestamp: z.string().max(16).optional(),
+  signature: z.string().max(64).optional().describe('Plaintext mode: SHA-1 of the sorted token, timestamp and nonce'),
+  timestamp: z.string().max(16).optional().describe('Unix seconds, as WeChat sends them'),
   nonce: z.string().max(64).optional(),
-  echostr: z.string().max(256).optional(),
+  echostr: z.string().max(512).optional().describe('URL check only: answered as it came, or, with encrypt_type=aes, decrypted'),
   openid: z.string().max(128).optional(),
+  encrypt_type: z.enum(['aes', 'raw'], 'encrypt_type must be "aes" or "raw"').optional().describe('"aes" in 安全模式 and 兼容模式: the body\'s <Encrypt> (or echostr) is encrypted and the passive reply is encrypted too; needs WECHAT_ENCODING_AES_KEY'),
+  msg_signature: z.string().max(64).optional().describe('With encrypt_type=aes: SHA-1 of the sorted token, timestamp, nonce and <Encrypt> (or echostr)'),
 });
 
 const accepted = z.object({ conversationId: z.string(), customerId: z.string(), duplicate: z.boolean() });
@@ -184,25 +187,67 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
     },
   });
 
+  const { token: wechatToken, appId: wechatAppId, encodingAesKey } = settings.wechat;
+  /** Config guarantees WECHAT_APP_ID beside WECHAT_ENCODING_AES_KEY; without the key only plaintext is taken. */
+  const wechatCipher = wechatToken && wechatAppId && encodingAesKey ? createWechatCipher({ token: wechatToken, appId: wechatAppId, encodingAesKey }) : undefined;
+
+  function wechatConfigured(): void {
+    if (!wechatToken) throw new HttpError(404, 'channel_not_configured', 'The WeChat channel is not configured on this server (WECHAT_TOKEN).');
+  }
+
   function checkWechat(query: z.output<typeof wechatQuery>): void {
-    if (!settings.wechat.token) throw new HttpError(404, 'channel_not_configured', 'The WeChat channel is not configured on this server (WECHAT_TOKEN).');
-    if (!wechatSignatureValid(settings.wechat.token, query)) {
+    wechatConfigured();
+    if (!wechatSignatureValid(wechatToken ?? '', query)) {
       throw new HttpError(401, 'signature_mismatch', 'signature must be the SHA-1 of the sorted token, timestamp and nonce, as WeChat sends it.');
+    }
+  }
+
+  /** The cipher when the request says it is encrypted (encrypt_type=aes); undefined for plaintext, which compatible mode also sends. */
+  function wechatEncryption(query: z.output<typeof wechatQuery>): WechatCipher | undefined {
+    wechatConfigured();
+    if (query.encrypt_type !== 'aes') return undefined;
+    if (!wechatCipher) {
+      throw new HttpError(400, 'encryption_not_configured', 'This request is encrypted (encrypt_type=aes), but WECHAT_ENCODING_AES_KEY is not configured on this server: set it to the EncodingAESKey of the Official Account console, or use plaintext mode.');
+    }
+    return wechatCipher;
+  }
+
+  /** Checks msg_signature over the ciphertext, decrypts it and checks the AppID inside; each failure is its own 4xx. */
+  function openWechat(cipher: WechatCipher, query: z.output<typeof wechatQuery>, encrypted: string): string {
+    if (!query.msg_signature || !query.timestamp || !query.nonce) {
+      throw new HttpError(401, 'signature_missing', 'An encrypted request (encrypt_type=aes) needs msg_signature, timestamp and nonce in the query string.');
+    }
+    try {
+      return cipher.open({ msgSignature: query.msg_signature, timestamp: query.timestamp, nonce: query.nonce, encrypted });
+    } catch (error) {
+      if (!(error instanceof WechatCryptoError)) throw error;
+      if (error.failure === 'signature') throw new HttpError(401, 'signature_mismatch', 'msg_signature must be the SHA-1 of the sorted token, timestamp, nonce and ciphertext (<Encrypt> or echostr), as WeChat sends it.');
+      if (error.failure === 'app_id') throw new HttpError(403, 'app_id_mismatch', 'The message was encrypted for another Official Account: the AppID inside it is not WECHAT_APP_ID.');
+      throw new HttpError(400, 'undecryptable', `The ciphertext could not be decrypted (${error.message}); WECHAT_ENCODING_AES_KEY must be the EncodingAESKey of the Official Account console.`);
     }
   }
 
   table.add({
     method: 'get',
     path: '/api/channels/wechat',
-    summary: "WeChat's server URL check: echoes echostr when the signature is good",
+    summary:
+      "WeChat's server URL check: echoes echostr when signature (over token, timestamp, nonce) is good; with encrypt_type=aes, echostr is encrypted and signed by msg_signature, and the decrypted echostr is answered",
     tags: ['channels'],
     access: { public: true },
     query: wechatQuery,
-    responses: { 200: { description: 'echostr, as text/plain' }, 401: { description: 'Bad signature' } },
+    responses: {
+      200: { description: 'echostr (decrypted with encrypt_type=aes), as text/plain' },
+      400: { description: 'No echostr; an encrypted check without WECHAT_ENCODING_AES_KEY configured; or an echostr the key cannot decrypt' },
+      401: { description: 'Bad signature or msg_signature' },
+      403: { description: 'The encrypted echostr carries another AppID than WECHAT_APP_ID' },
+    },
     handler: ({ query, res }) => {
-      checkWechat(query);
+      const cipher = wechatEncryption(query);
+      if (!cipher) checkWechat(query);
       if (!query.echostr) throw new HttpError(400, 'invalid_request', 'echostr is required for the URL check.');
-      res.type('text/plain').send(query.echostr);
+      // A "+" of base64 left unescaped in the URL arrives as a space; base64 itself never holds one.
+      const echo = cipher ? openWechat(cipher, query, query.echostr.replaceAll(' ', '+')) : query.echostr;
+      res.type('text/plain').send(echo);
       return Promise.resolve({ body: null });
     },
   });
@@ -210,24 +255,39 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
   table.add({
     method: 'post',
     path: '/api/channels/wechat',
-    summary: "A message or event WeChat pushes; the bot's answer is the passive reply when it is ready within 5 s, else sent through the customer-service API",
+    summary:
+      "A message or event WeChat pushes; the bot's answer is the passive reply when it is ready within 5 s, else sent through the customer-service API. Plaintext: signed by signature. Encrypted (encrypt_type=aes, 安全模式/兼容模式): the body's <Encrypt> is signed by msg_signature, decrypted with WECHAT_ENCODING_AES_KEY and its AppID checked, and the passive reply is encrypted",
     tags: ['channels'],
     access: { public: true },
     query: wechatQuery,
-    rawBody: { contentType: 'application/xml', schema: z.string().describe('<xml> with ToUserName, FromUserName, CreateTime, MsgType (text, or event subscribe/unsubscribe), Content, MsgId'), description: 'Signed by WeChat in the query string (signature, timestamp, nonce).' },
-    responses: { 200: { description: 'A passive reply (application/xml) or "success"' }, 401: { description: 'Bad signature' } },
+    rawBody: {
+      contentType: 'application/xml',
+      schema: z.string().describe('<xml> with ToUserName, FromUserName, CreateTime, MsgType (text, or event subscribe/unsubscribe), Content, MsgId; encrypted: <xml> with <Encrypt> holding that message'),
+      description: 'Signed by WeChat in the query string: signature, timestamp, nonce; with encrypt_type=aes, msg_signature over the <Encrypt> text too.',
+    },
+    responses: {
+      200: { description: 'A passive reply (application/xml; with encrypt_type=aes, an <xml> of Encrypt, MsgSignature, TimeStamp, Nonce) or "success"' },
+      400: { description: 'Not a WeChat message; an encrypted message without WECHAT_ENCODING_AES_KEY configured; or ciphertext the key cannot decrypt' },
+      401: { description: 'Bad signature or msg_signature; nothing is recorded' },
+      403: { description: 'The encrypted message carries another AppID than WECHAT_APP_ID; nothing is recorded' },
+    },
     handler: async ({ query, req, res }) => {
-      checkWechat(query);
+      const cipher = wechatEncryption(query);
+      if (!cipher) checkWechat(query);
       let pushed;
       try {
-        pushed = parseWechatXml(rawBody(req).toString('utf8'));
+        const body = rawBody(req).toString('utf8');
+        pushed = parseWechatXml(cipher ? openWechat(cipher, query, parseWechatEnvelope(body)) : body);
       } catch (error) {
         if (error instanceof WechatPayloadError) throw new HttpError(400, 'invalid_message', `Not a WeChat message: ${error.message}.`);
         throw error;
       }
       const answer = (content?: string) => {
-        if (content) res.type('application/xml').send(passiveTextReply({ toUser: pushed.fromUser, fromUser: pushed.toUser, content }));
-        else res.type('text/plain').send('success');
+        if (!content) res.type('text/plain').send('success');
+        else {
+          const reply = passiveTextReply({ toUser: pushed.fromUser, fromUser: pushed.toUser, content });
+          res.type('application/xml').send(cipher ? encryptedReply(cipher.seal(reply)) : reply);
+        }
         return { body: null };
       };
       const base = { channel: 'wechat' as const, identity: pushed.fromUser, attachments: [], receivedAt: new Date(pushed.createTime * 1000) };

@@ -10,7 +10,8 @@ export interface ChannelSettings {
     relay: { host?: string; port: number; secure: boolean; user?: string; password?: string };
     from: string;
   };
-  wechat: { token?: string; appId?: string; appSecret?: string; apiBase: string; accountId: string };
+  /** With `encodingAesKey`, WeChat's encrypted messages (安全模式, 兼容模式) are accepted too. */
+  wechat: { token?: string; appId?: string; appSecret?: string; encodingAesKey?: string; apiBase: string; accountId: string };
   outbox: OutboxSettings;
 }
 
