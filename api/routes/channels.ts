@@ -191,20 +191,20 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
   /** Config guarantees WECHAT_APP_ID beside WECHAT_ENCODING_AES_KEY; without the key only plaintext is taken. */
   const wechatCipher = wechatToken && wechatAppId && encodingAesKey ? createWechatCipher({ token: wechatToken, appId: wechatAppId, encodingAesKey }) : undefined;
 
-  function wechatConfigured(): void {
+  function configuredWechatToken(): string {
     if (!wechatToken) throw new HttpError(404, 'channel_not_configured', 'The WeChat channel is not configured on this server (WECHAT_TOKEN).');
+    return wechatToken;
   }
 
   function checkWechat(query: z.output<typeof wechatQuery>): void {
-    wechatConfigured();
-    if (!wechatSignatureValid(wechatToken ?? '', query)) {
+    if (!wechatSignatureValid(configuredWechatToken(), query)) {
       throw new HttpError(401, 'signature_mismatch', 'signature must be the SHA-1 of the sorted token, timestamp and nonce, as WeChat sends it.');
     }
   }
 
   /** The cipher when the request says it is encrypted (encrypt_type=aes); undefined for plaintext, which compatible mode also sends. */
   function wechatEncryption(query: z.output<typeof wechatQuery>): WechatCipher | undefined {
-    wechatConfigured();
+    configuredWechatToken();
     if (query.encrypt_type !== 'aes') return undefined;
     if (!wechatCipher) {
       throw new HttpError(400, 'encryption_not_configured', 'This request is encrypted (encrypt_type=aes), but WECHAT_ENCODING_AES_KEY is not configured on this server: set it to the EncodingAESKey of the Official Account console, or use plaintext mode.');
