@@ -3,6 +3,7 @@ import { parseBusinessHours } from './escalation/business-hours';
 import { parseQuietHours, parseRateLimits } from './channels/outbox-policy';
 import { encodingAesKeyProblem } from './channels/wechat-crypto';
 import type { ChannelSettings } from './channels/settings';
+import { QUEUES, type Queue, type QueueSlaTargets } from './escalation/routing';
 
 const DEMO_JWT_SECRET = 'loopdesk-embedded-demo-secret-change-me-0000';
 
@@ -14,6 +15,36 @@ const durationMs = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 30m, 2h or 1d')
   .transform(parseDuration);
+
+/** Complaints and refunds are worked over hours and days, not minutes like a chat; returns in between. */
+const DEFAULT_SLA_QUEUES = 'complaints:1h/3d,finance:30m/1d,returns:15m/4h';
+const QUEUE_SLA_ENTRY = /^([a-z]+):(\d+(?:ms|s|m|h|d))\/(\d+(?:ms|s|m|h|d))$/;
+
+/** Why a per-queue SLA list such as "complaints:1h/3d,finance:30m/1d" can't be used, if it can't. */
+function queueSlaProblem(spec: string): string | undefined {
+  const seen = new Set<string>();
+  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = QUEUE_SLA_ENTRY.exec(entry);
+    if (!match) return `"${entry}" is not queue:first-response/resolution, e.g. complaints:1h/3d`;
+    const [, queue, first, resolution] = match as unknown as [string, string, string, string];
+    if (!(QUEUES as readonly string[]).includes(queue)) return `"${queue}" is not a queue (one of ${QUEUES.join(', ')})`;
+    if (seen.has(queue)) return `"${queue}" is given twice`;
+    seen.add(queue);
+    if (parseDuration(first) <= 0 || parseDuration(resolution) <= 0) return `"${entry}": targets must be longer than zero`;
+    if (parseDuration(first) > parseDuration(resolution)) return `"${entry}": the first response target is longer than the resolution target`;
+  }
+  return undefined;
+}
+
+/** Per-queue SLA targets from a list checked by queueSlaProblem; an empty list leaves every queue on SLA_FIRST_RESPONSE/SLA_RESOLUTION. */
+export function parseQueueSla(spec: string): QueueSlaTargets {
+  const targets: QueueSlaTargets = {};
+  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [, queue, first, resolution] = QUEUE_SLA_ENTRY.exec(entry) as unknown as [string, Queue, string, string];
+    targets[queue] = { firstResponseMs: parseDuration(first), resolutionMs: parseDuration(resolution) };
+  }
+  return targets;
+}
 
 export function parseDuration(text: string): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
@@ -36,8 +67,13 @@ const environmentSchema = z.object({
   MONGODB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   LOOPDESK_DATA_DIR: z.string().default('.data'),
   LOOPDESK_CACHE_DIR: z.string().optional(),
-  LOOPDESK_SEED_DEMO: booleanFlag.default(true),
+  /** Unset: on, except in production (where turning it on also needs LOOPDESK_ALLOW_DEMO_SEED_IN_PRODUCTION). */
+  LOOPDESK_SEED_DEMO: booleanFlag.optional(),
+  LOOPDESK_ALLOW_DEMO_SEED_IN_PRODUCTION: booleanFlag.default(false),
   LOOPDESK_DEMO_PASSWORD: z.string().min(8, 'at least 8 characters').default('loopdesk-demo'),
+  /** The first admin, created at API start when no admin exists yet (api/services/admin-bootstrap.ts). */
+  LOOPDESK_ADMIN_EMAIL: z.email('an e-mail address such as ops@example.com; it becomes the admin\'s username').toLowerCase().max(64, 'at most 64 characters').optional(),
+  LOOPDESK_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256, 'at most 256 characters').optional(),
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   PAYLOAD_KEYS: z.string().min(1).optional(),
   WIDGET_IDENTITY_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -47,6 +83,13 @@ const environmentSchema = z.object({
   CONVERSATION_IDLE_TIMEOUT: durationMs.default(parseDuration('30m')),
   SLA_FIRST_RESPONSE: durationMs.default(parseDuration('2m')),
   SLA_RESOLUTION: durationMs.default(parseDuration('30m')),
+  SLA_QUEUES: z
+    .string()
+    .default(DEFAULT_SLA_QUEUES)
+    .superRefine((spec, ctx) => {
+      const problem = queueSlaProblem(spec);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   BUSINESS_HOURS: z
     .string()
     .default('24x7')
@@ -144,6 +187,9 @@ const environmentSchema = z.object({
 
 export type AppConfig = ReturnType<typeof parseConfig>;
 
+/** Every environment variable the configuration reads (.env.example must list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 /** Parses the process environment once at start-up; throws one readable message listing every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>) {
   const parsed = environmentSchema.safeParse(env);
@@ -157,6 +203,15 @@ export function parseConfig(env: Record<string, string | undefined>) {
   }
   if (e.REFUND_APPROVAL_DEADLINE <= e.REFUND_APPROVAL_WAIT) {
     throw new ConfigError('Invalid configuration:\n  REFUND_APPROVAL_DEADLINE: must be longer than REFUND_APPROVAL_WAIT (both count from the request for approval)');
+  }
+  if (Boolean(e.LOOPDESK_ADMIN_EMAIL) !== Boolean(e.LOOPDESK_ADMIN_PASSWORD)) {
+    throw new ConfigError('Invalid configuration:\n  LOOPDESK_ADMIN_EMAIL, LOOPDESK_ADMIN_PASSWORD: set both to create the first admin, or neither');
+  }
+  if (e.NODE_ENV === 'production' && e.LOOPDESK_SEED_DEMO === true && !e.LOOPDESK_ALLOW_DEMO_SEED_IN_PRODUCTION) {
+    throw new ConfigError(
+      'Invalid configuration:\n  LOOPDESK_SEED_DEMO: refused in production: the demo users (admin, ops, supervisor, agent, marketer) share a password published in the README, so anyone could log in as admin. ' +
+        'Set LOOPDESK_SEED_DEMO=false and create the first admin with LOOPDESK_ADMIN_EMAIL and LOOPDESK_ADMIN_PASSWORD; for a throw-away demo only, LOOPDESK_ALLOW_DEMO_SEED_IN_PRODUCTION=true overrides this.',
+    );
   }
   const missingInProduction = [
     ...(e.JWT_SECRET ? [] : ['JWT_SECRET: required in production (at least 32 characters)']),
@@ -185,7 +240,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
     mongo: { uri: e.MONGODB_URI, embeddedPort: e.MONGODB_PORT },
     dataDir: e.LOOPDESK_DATA_DIR,
     cacheDir: e.LOOPDESK_CACHE_DIR,
-    seedDemo: e.LOOPDESK_SEED_DEMO,
+    seedDemo: e.LOOPDESK_SEED_DEMO ?? e.NODE_ENV !== 'production',
+    /** Created once at API start when no admin exists; both set or neither. */
+    bootstrapAdmin: e.LOOPDESK_ADMIN_EMAIL && e.LOOPDESK_ADMIN_PASSWORD ? { email: e.LOOPDESK_ADMIN_EMAIL, password: e.LOOPDESK_ADMIN_PASSWORD } : undefined,
     demoPassword: e.LOOPDESK_DEMO_PASSWORD,
     auth: { jwtSecret: e.JWT_SECRET ?? DEMO_JWT_SECRET, jwtTtlMs: e.JWT_TTL },
     /** Unset only on the embedded default before the supervisor has made a key; see payloadCodecFor. */
@@ -196,6 +253,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     conversation: { idleTimeoutMs: e.CONVERSATION_IDLE_TIMEOUT, turnCap: e.CONVERSATION_TURN_CAP },
     desk: {
       sla: { firstResponseMs: e.SLA_FIRST_RESPONSE, resolutionMs: e.SLA_RESOLUTION },
+      slaByQueue: parseQueueSla(e.SLA_QUEUES),
       businessHours: e.BUSINESS_HOURS,
       csatWaitMs: e.CSAT_WAIT,
     },

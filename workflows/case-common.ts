@@ -18,7 +18,7 @@ import type { CaseState } from '../domain/cases/case-state';
 import type { CaseMessage } from '../domain/cases/messages';
 import type { CaseEvent, CaseParty, CaseSettings, CaseStatus, CaseView, DeskTaskKind } from '../domain/cases/types';
 import type { EscalationView } from '../domain/escalation/escalation-state';
-import { slaTargets, type Priority, type Queue } from '../domain/escalation/routing';
+import { queueSlaTargets, type Priority, type Queue } from '../domain/escalation/routing';
 import { CaseTypeKey, StatusKey } from '../domain/search-attributes';
 import { escalationWorkflow, raisePrioritySignal, withdrawSignal } from './escalation';
 
@@ -221,7 +221,7 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
           queue: DESK_QUEUES[kind],
           priority,
           packet,
-          sla: slaTargets(settings.desk.sla, priority),
+          sla: queueSlaTargets(settings.desk, DESK_QUEUES[kind], priority),
           businessHours: settings.desk.businessHours,
           csatWaitMs: settings.csatWaitMs,
           caseId: party.caseId,

@@ -29,7 +29,7 @@ import { deskDeliveryKey, isOutboundChannel, replyDeliveryKey } from '../domain/
 import { Dialogue, emptyDialogue } from '../domain/dialogue/dialogue';
 import { phrases } from '../domain/dialogue/phrases';
 import type { CustomerSummary, Effect, EffectResult, Step } from '../domain/dialogue/types';
-import { DEFAULT_SLA, priorityFor, queueFor, slaTargets, type SlaTargets } from '../domain/escalation/routing';
+import { DEFAULT_SLA, priorityFor, queueFor, queueSlaTargets, type QueueSlaTargets, type SlaTargets } from '../domain/escalation/routing';
 import { detectLanguage } from '../domain/language';
 import { StatusKey } from '../domain/search-attributes';
 import { SerialQueue } from '../domain/serial';
@@ -50,6 +50,8 @@ export interface ConversationWorkflowInput {
 
 export interface DeskSettings {
   sla: SlaTargets;
+  /** Per-queue targets (SLA_QUEUES); runs started before they existed use `sla` for every queue. */
+  slaByQueue?: QueueSlaTargets;
   businessHours: string;
   csatWaitMs: number;
 }
@@ -95,6 +97,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   async function startEscalation(effect: Extract<Effect, { kind: 'hand_off' }>, result: Extract<EffectResult, { kind: 'hand_off' }>): Promise<void> {
     const desk = input.desk ?? DEFAULT_DESK;
     const priority = priorityFor(effect.packet, customer?.tier);
+    const queue = queueFor(effect.packet);
     await startChild(escalationWorkflow, {
       workflowId: `escalation-${result.handoffId}`,
       parentClosePolicy: 'ABANDON',
@@ -105,10 +108,10 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
           customerId: input.customerId,
           channel: input.channel,
           lang: effect.packet.lang,
-          queue: queueFor(effect.packet),
+          queue,
           priority,
           packet: effect.packet,
-          sla: slaTargets(desk.sla, priority),
+          sla: queueSlaTargets(desk, queue, priority),
           businessHours: desk.businessHours,
           csatWaitMs: desk.csatWaitMs,
         },

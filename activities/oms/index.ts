@@ -14,7 +14,7 @@ export interface CaseDeps {
 }
 
 export function caseDepsFrom(config: Pick<AppConfig, 'cases' | 'oms' | 'desk'>): CaseDeps {
-  return { settings: { ...config.cases, desk: { sla: config.desk.sla, businessHours: config.desk.businessHours } }, oms: config.oms };
+  return { settings: { ...config.cases, desk: { sla: config.desk.sla, slaByQueue: config.desk.slaByQueue, businessHours: config.desk.businessHours } }, oms: config.oms };
 }
 
 /** The embedded order system, or a real OMS/payment gateway when OMS_BASE_URL is set. */

@@ -1,6 +1,6 @@
 import type { Channel } from '../conversation';
 import type { Lang } from '../language';
-import type { SlaTargets } from '../escalation/routing';
+import type { QueueSlaTargets, SlaTargets } from '../escalation/routing';
 
 export const CASE_TYPES = ['return', 'exchange', 'complaint'] as const;
 export type CaseType = (typeof CASE_TYPES)[number];
@@ -64,7 +64,7 @@ export interface CaseSettings {
   complaintAckMs: number;
   complaintTierMs: number[];
   /** The desk a case's complaint or finance work goes to. */
-  desk: { sla: SlaTargets; businessHours: string };
+  desk: { sla: SlaTargets; slaByQueue?: QueueSlaTargets; businessHours: string };
 }
 
 export const DEFAULT_CASE_SETTINGS: CaseSettings = {

@@ -3,7 +3,8 @@ import { AgentRouter, type WaitingTask } from './assignment';
 import { EscalationState } from './escalation-state';
 import { addBusinessTime, businessTimeBetween, parseBusinessHours } from './business-hours';
 import { botReport, deskReport } from './reports';
-import { priorityFor, queueFor } from './routing';
+import { priorityFor, queueFor, queueSlaTargets } from './routing';
+import { parseConfig } from '../config';
 import { checkClock, nextDeadline, pauseClock, resumeClock, startClock } from './sla';
 
 const MIN = 60_000;
@@ -186,5 +187,32 @@ describe('escalation withdrawn by its case', () => {
     ended.withdraw('case resolved', MIN, always);
     expect(ended.raisePriority('high', 'complaint tier 2', 2 * MIN)).toBe(false);
     expect(ended.priority).toBe('normal');
+  });
+});
+
+describe('per-queue SLA targets', () => {
+  const desk = { sla: { firstResponseMs: 2 * MIN, resolutionMs: 30 * MIN }, slaByQueue: { complaints: { firstResponseMs: 60 * MIN, resolutionMs: 3 * 1_440 * MIN } } };
+
+  it("takes the queue's targets where it has them, the desk's elsewhere, halved for high priority", () => {
+    expect(queueSlaTargets(desk, 'complaints', 'normal')).toEqual({ firstResponseMs: 60 * MIN, resolutionMs: 3 * 1_440 * MIN });
+    expect(queueSlaTargets(desk, 'complaints', 'high')).toEqual({ firstResponseMs: 30 * MIN, resolutionMs: 1.5 * 1_440 * MIN });
+    expect(queueSlaTargets(desk, 'general', 'high')).toEqual({ firstResponseMs: MIN, resolutionMs: 15 * MIN });
+  });
+
+  it('keeps inputs written before per-queue targets on the desk targets for every queue', () => {
+    expect(queueSlaTargets({ sla: desk.sla }, 'complaints', 'normal')).toEqual(desk.sla);
+  });
+
+  it('reads SLA_QUEUES, defaults the slow queues, and explains a bad list', () => {
+    expect(parseConfig({ SLA_QUEUES: 'complaints:2h/5d, finance:45m/2d' }).desk.slaByQueue).toEqual({
+      complaints: { firstResponseMs: 120 * MIN, resolutionMs: 5 * 1_440 * MIN },
+      finance: { firstResponseMs: 45 * MIN, resolutionMs: 2 * 1_440 * MIN },
+    });
+    expect(parseConfig({}).desk.slaByQueue).toMatchObject({ complaints: { firstResponseMs: 60 * MIN }, finance: { firstResponseMs: 30 * MIN }, returns: { firstResponseMs: 15 * MIN } });
+    expect(parseConfig({ SLA_QUEUES: '' }).desk.slaByQueue).toEqual({});
+    expect(() => parseConfig({ SLA_QUEUES: 'complaints:1h' })).toThrow(/SLA_QUEUES: "complaints:1h" is not queue:first-response\/resolution/);
+    expect(() => parseConfig({ SLA_QUEUES: 'billing:1h/1d' })).toThrow(/SLA_QUEUES: "billing" is not a queue \(one of general, returns, complaints, finance\)/);
+    expect(() => parseConfig({ SLA_QUEUES: 'finance:2d/1d' })).toThrow(/first response target is longer than the resolution target/);
+    expect(() => parseConfig({ SLA_QUEUES: 'finance:1h/1d,finance:2h/2d' })).toThrow(/"finance" is given twice/);
   });
 });

@@ -18,6 +18,20 @@ export function slaTargets(base: SlaTargets, priority: Priority): SlaTargets {
 
 export const DEFAULT_SLA: SlaTargets = { firstResponseMs: 2 * MINUTE, resolutionMs: 30 * MINUTE };
 
+/** Targets for queues whose work takes longer than a chat (a complaint, a refund); other queues take the desk's own. */
+export type QueueSlaTargets = Partial<Record<Queue, SlaTargets>>;
+
+/** The SLA part of the desk settings a workflow is started with; inputs from before per-queue targets carry `sla` alone. */
+export interface DeskSla {
+  sla: SlaTargets;
+  slaByQueue?: QueueSlaTargets;
+}
+
+/** The targets for one piece of work: its queue's (or the desk's), halved for high priority. */
+export function queueSlaTargets(desk: DeskSla, queue: Queue, priority: Priority): SlaTargets {
+  return slaTargets(desk.slaByQueue?.[queue] ?? desk.sla, priority);
+}
+
 const FINANCE_INTENTS = new Set(['financial_product', 'loan']);
 
 /** Which skill queue a hand-off goes to, from why it happened and what the customer was after. */

@@ -8,7 +8,7 @@ import { routerMessenger } from '../../activities/escalation';
 import { seedReferenceData } from '../../activities/seed';
 import { conversationWorkflowId, type CustomerMessage } from '../../domain/conversation';
 import type { EscalationView } from '../../domain/escalation/escalation-state';
-import { conversationWorkflow, customerMessageUpdate } from '../../workflows/conversation';
+import { conversationWorkflow, customerMessageUpdate, type DeskSettings } from '../../workflows/conversation';
 import { acceptUpdate, escalationViewQuery, resolveUpdate } from '../../workflows/escalation';
 import { isolatedMongoUri, workflowBundle } from '../helpers/stack';
 
@@ -49,12 +49,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function handOff(conversationId: string, customerId: string): Promise<string> {
+async function handOff(conversationId: string, customerId: string, desk?: DeskSettings): Promise<string> {
   const handle = await env.client.workflow.start(conversationWorkflow, {
     workflowId: conversationWorkflowId(conversationId),
     taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ conversationId, channel: 'web', customerId, idleTimeoutMs: 30 * MIN, turnCap: 100 }],
+    args: [{ conversationId, channel: 'web', customerId, idleTimeoutMs: 30 * MIN, turnCap: 100, ...(desk ? { desk } : {}) }],
   });
   const message: CustomerMessage = { messageId: randomUUID(), channel: 'web', customerId, text: '转人工' };
   const reply = await handle.executeUpdate(customerMessageUpdate, { args: [message], updateId: message.messageId });
@@ -118,5 +118,28 @@ describe('escalation workflow', () => {
     expect(after.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['sla_warning', 'sla_breach', 'requeued']));
     await escalation(id).executeUpdate(acceptUpdate, { args: [{ agentId: 'wang' }] });
     await escalation(id).executeUpdate(resolveUpdate, { args: [{ agentId: 'wang' }] });
+  });
+
+  it("runs a hand-off on its queue's SLA targets rather than the desk's", async () => {
+    await setAgent('li', 'online');
+    const desk: DeskSettings = { sla: { firstResponseMs: 2 * MIN, resolutionMs: 30 * MIN }, slaByQueue: { general: { firstResponseMs: 60 * MIN, resolutionMs: 180 * MIN } }, businessHours: '24x7', csatWaitMs: MIN };
+    const id = await handOff('esc-queue-sla', 'c-std', desk);
+    await settle();
+    const assigned = await view(id);
+    expect(assigned).toMatchObject({ status: 'assigned', agentId: 'li', queue: 'general', priority: 'normal' });
+    expect(assigned.sla.first_response.remainingMs).toBeGreaterThan(55 * MIN);
+    expect(assigned.sla.resolution.remainingMs).toBeGreaterThan(175 * MIN);
+
+    // Well past the desk's 2-minute target, the agent keeps the task: the queue allows an hour.
+    await env.sleep(10 * MIN);
+    expect(await view(id)).toMatchObject({ status: 'assigned', agentId: 'li', breaches: [] });
+    expect(await db.models.Alert.countDocuments({ escalationId: id, kind: 'first_response_warning' })).toBe(0);
+    // The queue's own target still runs: its warning comes at 80 % of the hour.
+    await env.sleep(40 * MIN);
+    expect(await db.models.Alert.countDocuments({ escalationId: id, kind: 'first_response_warning' })).toBe(1);
+
+    await escalation(id).executeUpdate(acceptUpdate, { args: [{ agentId: 'li' }] });
+    await escalation(id).executeUpdate(resolveUpdate, { args: [{ agentId: 'li' }] });
+    await setAgent('li', 'offline');
   });
 });
