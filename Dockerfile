@@ -6,8 +6,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# web/dist is a git-ignored build output: built here when package.json has a "build" script.
-RUN npm run build --if-present && mkdir -p web/dist
+# The web pages (/shop, /workbench, /supervisor, /marketing): Vite bundles web/ (and the demo shop's
+# seed/ files) into web/dist, which api/web.ts serves. Fails the image build rather than shipping
+# an image whose pages answer 503; the check catches an empty build.
+RUN npm run build:web && test -f web/dist/index.html
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -22,10 +24,12 @@ COPY --from=build /app/activities ./activities
 COPY --from=build /app/workers ./workers
 COPY --from=build /app/api ./api
 COPY --from=build /app/domain ./domain
+# Only the built pages: api/web.ts serves /app/web/dist; the page sources are not needed at run time.
 COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/seed ./seed
 USER node
-EXPOSE 3000
+# 3000: HTTP API and pages; 2525: inbound SMTP for customer e-mail (docker-compose.yml publishes both).
+EXPOSE 3000 2525
 # tsx itself rather than `npm run api`, so that SIGTERM reaches the process (npm does not pass it on).
 CMD ["node_modules/.bin/tsx", "api/main.ts"]
