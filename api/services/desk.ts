@@ -105,10 +105,17 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
-      const transcript = await models.Message.find({ conversationId: row.conversationId }, { _id: 0, seq: 1, role: 1, text: 1, at: 1 }).sort({ seq: 1 }).lean();
-      const packet = row.packet as { recentTurns?: Array<{ role: string; text: string }>; summary?: string };
+      const [transcript, conversation] = await Promise.all([
+        models.Message.find({ conversationId: row.conversationId }, { _id: 0, seq: 1, role: 1, text: 1, at: 1 }).sort({ seq: 1 }).lean(),
+        models.Conversation.exists({ conversationId: row.conversationId }),
+      ]);
+      const packet = row.packet as { recentTurns?: Array<{ role: string; text: string }>; summary?: string; slots?: Record<string, string> };
+      // A case's desk task names its case in the packet; one opened through the API has no conversation behind it.
+      const caseId = packet.slots?.case_task ? packet.slots.case : undefined;
       return {
         ...row,
+        ...(caseId ? { caseId } : {}),
+        hasConversation: conversation !== null,
         // The workflow's own view is current; the read model may lag it by a write.
         ...(live ? { ...live, agentId: live.agentId } : {}),
         packet: revealPii ? packet : { ...packet, summary: maskPii(packet.summary ?? ''), recentTurns: (packet.recentTurns ?? []).map((t) => ({ ...t, text: maskPii(t.text) })) },

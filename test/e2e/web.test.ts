@@ -239,6 +239,40 @@ describe('the web pages', () => {
     expect(row).toMatchObject({ status: 'handed_back', queue: 'finance', agentId: 'agent' });
   });
 
+  it("lets an agent work a complaint's desk task opened through the API, with the case's history in place of a transcript", async () => {
+    const ops = await system.token('ops');
+    const started = await http(system.api.url, 'POST', '/api/cases', { token: ops, body: { type: 'complaint', customerId: 'c-1004', details: '快递员态度很差,我要投诉', channel: 'sms' } });
+    expect(started.status, started.text).toBe(201);
+    const caseId = started.json.caseId as string;
+    const escalationId = await eventually(async () => (await system.db.models.Escalation.findOne({ 'packet.slots.case': caseId }).lean())?.escalationId, "the complaint's desk task");
+
+    const agent = await open('/workbench', 'en-US');
+    await signIn(agent, 'agent', 'loopdesk-demo');
+    await agent.locator('label.seg-online').click();
+    await agent.locator('label.seg-online.checked').waitFor();
+    await agent.getByRole('button', { name: new RegExp(escalationId) }).click();
+    await agent.getByRole('heading', { name: new RegExp(escalationId) }).waitFor();
+    await agent.getByRole('heading', { name: `Case ${caseId}: complaint, with an agent` }).waitFor();
+    await agent.getByText('your replies reach the customer by SMS').waitFor();
+    await agent.locator('ol[aria-label="Case history"]').getByText('desk task opened').waitFor();
+    await expect(agent.locator('.transcript.staff').count()).resolves.toBe(0);
+    await expect(agent.getByRole('alert').count()).resolves.toBe(0);
+
+    await agent.getByRole('button', { name: 'Accept', exact: true }).click();
+    await agent.getByLabel('Reply to the customer').fill('您好,我是李客服,已登记您的投诉,今天内回电。');
+    await agent.getByRole('button', { name: 'Reply', exact: true }).click();
+    await agent.getByText('Done: Reply').waitFor();
+    const caseTimeline = async () => ((await http(system.api.url, 'GET', `/api/cases/${caseId}`, { token: ops })).json.timeline as Array<{ type: string }>).map((t) => t.type);
+    await eventually(async () => ((await caseTimeline()).includes('agent_replied') ? true : undefined), 'the reply on the case timeline');
+    await expect(system.db.models.Delivery.countDocuments({ idempotencyKey: new RegExp(`^desk:case-${caseId}:`) })).resolves.toBe(1);
+
+    await agent.getByLabel('Resolution note (optional)').fill('courier company warned, apology sent');
+    await agent.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await agent.getByText('This escalation has ended (Resolved).').waitFor();
+    await expect(agent.getByRole('alert').count()).resolves.toBe(0);
+    expect(await system.db.models.Escalation.findOne({ escalationId }).lean()).toMatchObject({ status: 'resolved', agentId: 'agent', resolutionNote: 'courier company warned, apology sent' });
+  });
+
   it('raised no script errors and no Content-Security-Policy violations on any page', () => {
     // Failed requests are expected (the bad sign-in's 401); script errors and blocked resources are not.
     expect(problems.filter((p) => p.startsWith('page error') || /Content Security Policy|Refused to/i.test(p))).toEqual([]);

@@ -153,4 +153,20 @@ describe('the desk through the API', () => {
     await eventually(async () => ((await detail(escalationId, supervisor)).agentId === 'supervisor' ? true : undefined), 'reassignment to the supervisor');
     expect((await api('POST', `/api/escalations/${escalationId}/accept`, supervisor)).status).toBe(200);
   });
+
+  it("gives a complaint's desk task opened through the API its case, no conversation, and the complaints queue's SLA", async () => {
+    const started = await api('POST', '/api/cases', ops, { type: 'complaint', customerId: 'c-1004', details: '快递员态度很差', channel: 'sms' });
+    expect(started.status, started.text).toBe(201);
+    const caseId = started.json.caseId as string;
+    const task = await eventually(async () => (await system.db.models.Escalation.findOne({ 'packet.slots.case': caseId }).lean()) ?? undefined, "the complaint's desk task");
+    const view = await detail(task.escalationId);
+    expect(view).toMatchObject({ caseId, hasConversation: false, conversationId: `case-${caseId}`, queue: 'complaints', transcript: [] });
+    // SLA_FIRST_RESPONSE is 6 s on this system; the complaints queue keeps its own hour (half of it at high priority).
+    const sla = view.sla as { first_response: { remainingMs: number }; resolution: { remainingMs: number } };
+    expect(sla.first_response.remainingMs).toBeGreaterThan(25 * 60_000);
+    expect(sla.resolution.remainingMs).toBeGreaterThan(24 * 3_600_000);
+    const caseView = await api('GET', `/api/cases/${caseId}`, agent);
+    expect(caseView.status, caseView.text).toBe(200);
+    expect((await api('POST', `/api/cases/${caseId}/cancel`, ops, { reason: 'test over' })).status).toBe(200);
+  });
 });

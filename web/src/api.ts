@@ -212,6 +212,10 @@ export interface ConversationView {
 }
 
 export interface EscalationDetail extends EscalationSummary {
+  /** Set on a return's or complaint's desk task: the case it works on. */
+  caseId?: string;
+  /** False for a case's desk task opened outside a chat: there is no transcript, only the case's history. */
+  hasConversation?: boolean;
   packet: HandoffPacket;
   sla?: { first_response: SlaClock; resolution: SlaClock };
   timeline?: Array<{ at: string; type: string; agentId?: string; detail?: string }>;

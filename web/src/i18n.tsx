@@ -147,6 +147,9 @@ const en = {
   'wb.hide': 'Mask again',
   'wb.recentEvents': 'Recent events',
   'wb.caseTimeline': 'Case history',
+  'wb.caseTask': 'Case {caseId}: {type}, {status}',
+  'wb.caseTaskNoChat': 'A task from a case, with no chat behind it: your replies reach the customer by {channel} and are added to the case history below.',
+  'wb.caseTaskChat': 'A task from a case opened in a chat ({channel}): your replies reach the customer there and the case history below.',
 
   'sv.title': 'Supervisor view',
   'sv.queues': 'Queue lengths',
@@ -334,6 +337,9 @@ const zh: Record<MessageKey, string> = {
   'wb.hide': '重新脱敏',
   'wb.recentEvents': '最近行为',
   'wb.caseTimeline': '工单进度',
+  'wb.caseTask': '工单 {caseId}:{type},{status}',
+  'wb.caseTaskNoChat': '这是来自工单的任务,没有对应的在线会话:您的回复将通过{channel}发送给客户,并记入下方的工单进度。',
+  'wb.caseTaskChat': '这是在会话中({channel})创建的工单任务:您的回复会发到该会话,并记入下方的工单进度。',
 
   'sv.title': '主管视图',
   'sv.queues': '队列长度',

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { errorMessage, newId, OPEN_STATUSES, QUEUES, streamUrl, type Agent, type ConversationView, type EscalationDetail, type Role } from '../api';
+import { errorMessage, newId, OPEN_STATUSES, QUEUES, streamUrl, type Agent, type CaseSummary, type ConversationView, type EscalationDetail, type Role } from '../api';
 import { statusLabel, useI18n, type MessageKey } from '../i18n';
+import { valueLabel } from '../labels';
 import { formatTime, useDebounced, useEventStream, useNow } from '../live';
 import type { StaffSession } from '../staff';
 import { Customer360Panel } from './Customer360Panel';
@@ -12,6 +13,8 @@ type Call = <T>(path: string, opts?: { method?: string; body?: unknown }) => Pro
 const ROLE_LABEL: Record<Role, MessageKey> = { customer: 'wb.role.customer', bot: 'widget.bot', agent: 'widget.agent', system: 'widget.system' };
 const CONVERSATION_EVENTS = ['message'] as const;
 const WORKING: ReadonlySet<string> = new Set(['active', 'waiting_customer']);
+/** The case behind a case's desk task, as GET /api/cases/:id returns it. */
+type CaseDetail = CaseSummary & { channel?: string; priority?: string; tier?: number; timeline: NonNullable<CaseSummary['timeline']> };
 /** Who may see personal data unmasked (the API checks it too, and audits every reveal). */
 const REVEAL_ROLES: ReadonlySet<string> = new Set(['supervisor', 'admin']);
 
@@ -39,7 +42,7 @@ export function EscalationPanel({
 }) {
   const { t, lang } = useI18n();
   const now = useNow();
-  const [detail, setDetail] = useState<{ escalation: EscalationDetail; fetchedAt: number }>();
+  const [detail, setDetail] = useState<{ escalation: EscalationDetail; caseView?: CaseDetail; fetchedAt: number }>();
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -56,8 +59,15 @@ export function EscalationPanel({
   const load = useCallback(async () => {
     try {
       const escalation = await call<EscalationDetail>(`/api/escalations/${escalationId}?reveal=${revealed}`);
-      const conversation = await call<ConversationView>(`/api/conversations/${encodeURIComponent(escalation.conversationId)}?reveal=${revealed}`);
-      setDetail({ escalation: { ...escalation, transcript: conversation.transcript }, fetchedAt: Date.now() });
+      // A case's desk task opened outside a chat has no conversation to read: its case's history stands in for the transcript.
+      const [transcript, caseView] = await Promise.all([
+        escalation.hasConversation === false
+          ? escalation.transcript
+          : call<ConversationView>(`/api/conversations/${encodeURIComponent(escalation.conversationId)}?reveal=${revealed}`).then((conversation) => conversation.transcript),
+        escalation.caseId ? call<CaseDetail>(`/api/cases/${encodeURIComponent(escalation.caseId)}`) : undefined,
+      ]);
+      setDetail({ escalation: { ...escalation, transcript }, ...(caseView ? { caseView } : {}), fetchedAt: Date.now() });
+      setError(undefined);
     } catch (failure) {
       setError(errorMessage(failure));
     }
@@ -71,7 +81,7 @@ export function EscalationPanel({
   useEffect(() => {
     if (pulse > 0) reload();
   }, [pulse, reload]);
-  const conversationId = detail?.escalation.conversationId;
+  const conversationId = detail?.escalation.hasConversation === false ? undefined : detail?.escalation.conversationId;
   useEventStream(conversationId ? streamUrl(`/api/conversations/${encodeURIComponent(conversationId)}/events`, session.token) : undefined, CONVERSATION_EVENTS, reload, reload);
 
   useEffect(() => {
@@ -118,7 +128,8 @@ export function EscalationPanel({
     return <section className="panel-main">{error ? <p className="error" role="alert">{t('common.error', { message: error })}</p> : <p className="muted">{t('common.loading')}</p>}</section>;
   }
 
-  const { escalation, fetchedAt } = detail;
+  const { escalation, caseView, fetchedAt } = detail;
+  const withoutConversation = escalation.hasConversation === false;
   const me = session.user.username;
   const mine = escalation.agentId === me;
   const canAccept = mine && escalation.status === 'assigned';
@@ -163,28 +174,47 @@ export function EscalationPanel({
           </p>
         )}
 
-        <div className="section-head">
-          <h3 id="transcript-title">{t('wb.transcript')}</h3>
-          <p className={revealed ? 'notice' : 'muted'}>
-            {t(revealed ? 'wb.revealed' : 'wb.masked')}{' '}
-            {canReveal && (
-              <button type="button" className="link" onClick={() => setRevealed(!revealed)}>
-                {t(revealed ? 'wb.hide' : 'wb.reveal')}
-              </button>
-            )}
-          </p>
-        </div>
-        <ol className="transcript staff" aria-labelledby="transcript-title" aria-live="polite">
-          {escalation.transcript.map((entry) => (
-            <li key={entry.seq} className={`msg msg-${entry.role}`}>
-              <span className="msg-who">
-                {t(ROLE_LABEL[entry.role])} · {formatTime(entry.at, lang)}
-              </span>
-              <p>{entry.text}</p>
-            </li>
-          ))}
-          <li ref={transcriptEnd} className="transcript-end" aria-hidden="true" />
-        </ol>
+        {caseView && (
+          <section className="case-task" aria-labelledby="case-task-title">
+            <h3 id="case-task-title">{t('wb.caseTask', { caseId: caseView.caseId, type: valueLabel(lang, 'caseType', caseView.type), status: valueLabel(lang, 'caseState', caseView.status) })}</h3>
+            <p className="muted">{t(withoutConversation ? 'wb.caseTaskNoChat' : 'wb.caseTaskChat', { channel: valueLabel(lang, 'channel', caseView.channel ?? escalation.channel) })}</p>
+            <ol className="timeline" aria-label={t('wb.caseTimeline')}>
+              {caseView.timeline.map((entry, i) => (
+                <li key={`${entry.at}-${i}`}>
+                  <time dateTime={entry.at}>{formatTime(entry.at, lang)}</time> {valueLabel(lang, 'caseEvent', entry.type ?? entry.state ?? '')}
+                  {entry.detail ? ` · ${entry.detail}` : ''}
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+
+        {!withoutConversation && (
+          <>
+            <div className="section-head">
+              <h3 id="transcript-title">{t('wb.transcript')}</h3>
+              <p className={revealed ? 'notice' : 'muted'}>
+                {t(revealed ? 'wb.revealed' : 'wb.masked')}{' '}
+                {canReveal && (
+                  <button type="button" className="link" onClick={() => setRevealed(!revealed)}>
+                    {t(revealed ? 'wb.hide' : 'wb.reveal')}
+                  </button>
+                )}
+              </p>
+            </div>
+            <ol className="transcript staff" aria-labelledby="transcript-title" aria-live="polite">
+              {escalation.transcript.map((entry) => (
+                <li key={entry.seq} className={`msg msg-${entry.role}`}>
+                  <span className="msg-who">
+                    {t(ROLE_LABEL[entry.role])} · {formatTime(entry.at, lang)}
+                  </span>
+                  <p>{entry.text}</p>
+                </li>
+              ))}
+              <li ref={transcriptEnd} className="transcript-end" aria-hidden="true" />
+            </ol>
+          </>
+        )}
 
         {canAccept && (
           <div className="actions">
