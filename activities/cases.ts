@@ -42,6 +42,46 @@ async function insertOnce<T>(insert: () => Promise<unknown>, existing: () => Pro
   return row;
 }
 
+/** How long a claim may stand without its case's read-model row before a later start takes it over. */
+const CLAIM_SETTLE_MS = 60_000;
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['closed', 'cancelled']);
+
+/** The unique key of "the open return or exchange case on this order". */
+export const openReturnClaimKey = (orderId: string) => `return:${orderId}`;
+
+/**
+ * Claims an order for a new return or exchange case under the unique claim key, so of two starts
+ * racing on one order exactly one opens a case (no transaction needed). Answers the case holding
+ * the order: `caseId` itself when it won the claim (or already held it), else the open case. A
+ * claim whose case has ended, or whose case was never written, is released and claimed afresh.
+ */
+export async function claimOrderForCase(models: Models, input: { orderId: string; caseId: string }): Promise<string> {
+  const claimKey = openReturnClaimKey(input.orderId);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      await models.OpenCaseClaim.create({ claimKey, caseId: input.caseId, orderId: input.orderId });
+      return input.caseId;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const claim = await models.OpenCaseClaim.findOne({ claimKey }).lean();
+    if (!claim) continue;
+    if (claim.caseId === input.caseId) return input.caseId;
+    const holder = await models.Case.findOne({ caseId: claim.caseId }, { status: 1 }).lean();
+    const stale = holder ? ENDED_STATUSES.has(holder.status) : Date.now() - claim.createdAt.getTime() > CLAIM_SETTLE_MS;
+    if (!stale) return claim.caseId;
+    // Keyed by the stale holder too: a racer that already replaced the claim keeps it.
+    await models.OpenCaseClaim.deleteOne({ claimKey, caseId: claim.caseId });
+  }
+  throw new Error(`the open-case claim on order ${input.orderId} kept changing hands; try again`);
+}
+
+/** The case has ended: its order may take a new return or exchange. */
+async function releaseOrderClaim(models: Models, view: CaseView): Promise<void> {
+  if (view.type === 'complaint' || !view.orderId || !ENDED_STATUSES.has(view.status)) return;
+  await models.OpenCaseClaim.deleteOne({ claimKey: openReturnClaimKey(view.orderId), caseId: view.caseId });
+}
+
 /** The order system's "no" becomes a non-retryable failure the workflow compensates for. */
 async function refusalsAsFailures<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -180,6 +220,7 @@ export function createCaseActivities(deps: CaseActivityDeps) {
         },
         { upsert: true },
       );
+      await releaseOrderClaim(models, view);
       const last = view.timeline.at(-1);
       await deps.publish(
         ['supervisors', 'cases'],

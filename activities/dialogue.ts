@@ -3,7 +3,7 @@ import type { Channel } from '../domain/conversation';
 import type { CustomerSummary, Effect, EffectResult, OrderSummary } from '../domain/dialogue/types';
 import { analyze, type NluResult } from '../domain/nlu';
 import { maskForDisplay } from '../domain/pii';
-import type { CaseStarter } from './cases';
+import { claimOrderForCase, type CaseStarter } from './cases';
 import type { CatalogSource } from './catalog';
 import type { Models, OrderDoc } from './db/models';
 
@@ -118,10 +118,16 @@ export function createDialogueActivities(deps: { models: Models; catalog: Catalo
 
   async function recordReturn(effect: Extract<Effect, { kind: 'record_return' }>, ctx: EffectContext): Promise<EffectResult> {
     const requestKey = `${ctx.conversationId}:${ctx.messageId}:return`;
+    const caseId = shortId('RMA', requestKey);
+    // One open return or exchange per order (a unique claim); a retried effect finds its own case first.
+    if (!(await models.Case.exists({ requestKey }))) {
+      const holder = await claimOrderForCase(models, { orderId: effect.order.orderId, caseId });
+      if (holder !== caseId) return { kind: 'record_return', requestId: holder, existing: { orderId: effect.order.orderId } };
+    }
     const row = await insertOnce(
       () =>
         models.Case.create({
-          caseId: shortId('RMA', requestKey),
+          caseId,
           requestKey,
           type: effect.request,
           status: 'requested',

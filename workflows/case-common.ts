@@ -9,6 +9,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -27,6 +28,14 @@ export const caseEventSignal = defineSignal<[CaseEvent]>('caseEvent');
 export const cancelCaseUpdate = defineUpdate<CaseView, [{ reason: string; by: string }]>('cancelCase');
 export const retryStepUpdate = defineUpdate<CaseView, [{ by: string }]>('retryStep');
 export const caseViewQuery = defineQuery<CaseView>('caseView');
+
+/** A supervisor's decision on the case's pending approval; refused (not recorded) when nothing waits, it was decided, or it expired. */
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  by: string;
+  note?: string;
+}
+export const decideApprovalUpdate = defineUpdate<CaseView, [ApprovalDecision]>('decideApproval');
 
 /** Order-system refusals: business answers the workflow compensates for, never retried. */
 /** Marks the change that gives an escalated approval a final deadline. */
@@ -69,6 +78,11 @@ export function refuseIf(problem: string | undefined): void {
   if (problem) throw ApplicationFailure.create({ type: 'InvalidCaseAction', message: problem, nonRetryable: true });
 }
 
+/** A refused decision carries its reason as the failure type, which the API answers as the 409's code. */
+function refuseDecision(problem: { code: string; message: string } | undefined): void {
+  if (problem) throw ApplicationFailure.create({ type: problem.code, message: problem.message, nonRetryable: true });
+}
+
 /**
  * Thrown out of a wait when ops cancel the case. Only waits are interrupted: an activity already
  * running (a database write, a message) finishes, so nothing is left half done.
@@ -86,6 +100,17 @@ function messageOf(error: unknown): string {
 export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSettings) {
   // Indexed only when started with search attributes: the time-skipping test server has no visibility store.
   const indexed = workflowInfo().typedSearchAttributes.get(CaseTypeKey) !== undefined;
+
+  // The decision answers once the approval task holds it, so the caller reads the task already decided.
+  setHandler(
+    decideApprovalUpdate,
+    async (decision) => {
+      state.decide(decision, Date.now());
+      await condition(() => state.approvalSettled || !state.isOpen);
+      return state.view;
+    },
+    { validator: (_decision: ApprovalDecision) => refuseDecision(state.problemWithDecision()) },
+  );
 
   // One write at a time, each of the view as it is when it starts, so a background step (the
   // acknowledgement watch) and the main story never land an older view over a newer one.
@@ -177,6 +202,7 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     const { taskId } = await records.openApprovalTask({ caseId: party.caseId, kind, amount });
     state.set('approvalTaskId', taskId);
     setStatus('awaiting_approval', `${kind} of ${amount}`);
+    state.approvalPending = true;
     await persist();
     if (!(await wait(() => state.approval !== undefined, settings.approvalWaitMs))) {
       await records.escalateApprovalTask({ taskId, caseId: party.caseId });
@@ -197,6 +223,7 @@ export function caseToolkit(state: CaseState, party: CaseParty, settings: CaseSe
     }
     const decision = state.approval!;
     await records.closeApprovalTask({ taskId, decision: decision.decision, by: decision.by, ...(decision.note ? { note: decision.note } : {}) });
+    state.approvalSettled = true;
     return decision.decision;
   }
 

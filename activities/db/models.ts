@@ -2,6 +2,7 @@ import { profileCommands } from './profile';
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
 import { createMarketingModels, customerMarketingFields } from './marketing';
+import { openCaseClaimSchema, type OpenCaseClaimDoc } from './case-claims';
 import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
 /**
@@ -371,6 +372,7 @@ export function createModels(connection: mongoose.Connection) {
     CaseTask: connection.model('CaseTask', caseTaskSchema, 'case_tasks') as Model<CaseTaskDoc>,
     GoodwillCoupon: connection.model('GoodwillCoupon', goodwillCouponSchema, 'goodwill_coupons') as Model<GoodwillCouponDoc>,
     WebhookEvent: connection.model('WebhookEvent', webhookEventSchema, 'webhook_events') as Model<WebhookEventDoc>,
+    OpenCaseClaim: connection.model('OpenCaseClaim', openCaseClaimSchema, 'open_case_claims') as Model<OpenCaseClaimDoc>,
     ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
     DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
     ...createMarketingModels(connection),

@@ -145,26 +145,31 @@ export function caseRoutes(table: RouteTable, deps: { cases: CaseService; audit:
   table.add({
     method: 'post',
     path: '/api/cases/:id/approval',
-    summary: "Approve or reject the case's pending refund or goodwill coupon",
+    summary: "Approve or reject the case's pending refund or goodwill coupon; a second or late decision is refused",
     tags: ['cases'],
     access: { roles: ['supervisor'] },
     params: caseParams,
     body: z.strictObject({ decision: z.enum(['approve', 'reject']), note: z.string().max(1_000).optional() }),
-    responses: { 202: { description: 'The decision was delivered' }, 404: { description: 'No such case' }, 409: { description: 'Nothing waits for approval' } },
+    responses: {
+      200: { description: 'The decision was taken: the case as it stands after it' },
+      404: { description: 'No such case' },
+      409: { description: 'Refused, nothing recorded: no approval is waiting (no_pending_approval), it was already decided (approval_decided), it expired (approval_expired), or the case has ended (case_ended)' },
+    },
     handler: async ({ params, body, principal, actor, origin }) => {
       const result = await cases.decide(params.id, { decision: body.decision, by: staffId(principal), ...(body.note ? { note: body.note } : {}) });
+      // Only a decision the case took is audited; a refused one threw above.
       await deps.audit.record({ actor, action: `case.${body.decision}`, target: { type: 'case', id: params.id }, details: { taskId: result.taskId }, ...origin });
-      return { status: 202, body: result };
+      return { body: result };
     },
   });
 
   table.add({
     method: 'get',
     path: '/api/case-tasks',
-    summary: 'Approval tasks of cases (refunds above the threshold, goodwill coupons), newest first',
+    summary: "Approval tasks of cases (refunds above the threshold, goodwill coupons), newest first, with the case's customer, order and type and the deadline each expires at; `status=pending` lists the open and escalated ones",
     tags: ['cases'],
     access: { roles: ['supervisor', 'ops'] },
-    query: z.strictObject({ status: z.enum(['open', 'escalated', 'approved', 'rejected', 'expired']).optional() }),
+    query: z.strictObject({ status: z.enum(['pending', 'open', 'escalated', 'approved', 'rejected', 'expired']).optional() }),
     responses: { 200: { description: 'Tasks' } },
     handler: async ({ query }) => ({ body: { tasks: await cases.listTasks(query.status) } }),
   });

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { createCaseStarter, type CaseStarter } from '../../activities/cases';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { claimOrderForCase, createCaseStarter, type CaseStarter } from '../../activities/cases';
 import type { Models } from '../../activities/db/models';
 import type { CaseDeps } from '../../activities/oms';
 import { caseWorkflowId, type CaseEvent, type CaseType, type CaseView } from '../../domain/cases/types';
 import type { Channel } from '../../domain/conversation';
 import { CaseTypeKey, CustomerIdKey, StatusKey } from '../../domain/search-attributes';
-import { cancelCaseUpdate, caseEventSignal, caseViewQuery, retryStepUpdate } from '../../workflows/case-common';
+import { cancelCaseUpdate, caseEventSignal, caseViewQuery, decideApprovalUpdate, retryStepUpdate, type ApprovalDecision } from '../../workflows/case-common';
 import { HttpError, notFound } from '../errors';
 
 const DUPLICATE_KEY = 11000;
@@ -97,6 +98,13 @@ export function createCaseService(deps: { client: Client; models: Models; taskQu
       }
       const requestKey = `api:${input.requestId ?? randomUUID()}`;
       const caseId = shortId(input.type === 'complaint' ? 'CMP' : 'RMA', requestKey);
+      // One open return or exchange per order, held by a unique claim; a repeated requestId finds its own case first.
+      if (input.type !== 'complaint' && !(await models.Case.exists({ caseId }))) {
+        const holder = await claimOrderForCase(models, { orderId: input.orderId, caseId });
+        if (holder !== caseId) {
+          throw new HttpError(409, 'open_case_exists', `Order "${input.orderId}" already has an open return or exchange case, ${holder}; follow that case (GET /api/cases/${holder}) or cancel it before opening another.`, { caseId: holder });
+        }
+      }
       let created = true;
       try {
         await models.Case.create({
@@ -193,16 +201,45 @@ export function createCaseService(deps: { client: Client; models: Models; taskQu
 
     retry: (caseId: string, by: string) => update(caseId, () => handle(caseId).executeUpdate(retryStepUpdate, { args: [{ by }] })),
 
-    /** A supervisor's decision on the case's open approval task. */
-    async decide(caseId: string, input: { decision: 'approve' | 'reject'; by: string; note?: string }) {
-      await requireOpenCase(caseId);
-      const task = await models.CaseTask.findOne({ caseId, status: mongoose.trusted({ $in: ['open', 'escalated'] }) }).lean();
-      if (!task) throw new HttpError(409, 'no_pending_approval', `Case "${caseId}" has no approval waiting for a decision.`);
-      await signal(caseId, { type: 'approval', eventId: `approval:${task.taskId}`, decision: input.decision, by: input.by, ...(input.note ? { note: input.note } : {}) });
-      return { caseId, taskId: task.taskId, decision: input.decision };
+    /**
+     * A supervisor's decision on the case's pending approval, as an Update: the workflow refuses it
+     * (409, nothing recorded) when nothing waits, it was already decided or it expired, and answers
+     * once the approval task holds the decision. Answers the case as it stands after the decision.
+     */
+    async decide(caseId: string, input: ApprovalDecision) {
+      const decided = await update(caseId, async () => {
+        try {
+          return await handle(caseId).executeUpdate(decideApprovalUpdate, { args: [input] });
+        } catch (error) {
+          if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) {
+            throw new HttpError(409, error.cause.type, `Case "${caseId}": ${error.cause.message}.`);
+          }
+          throw error;
+        }
+      });
+      return { ...(await this.get(caseId)), decision: input.decision, taskId: decided.approvalTaskId };
     },
 
-    listTasks: (status?: string) => models.CaseTask.find(status ? { status } : {}, { _id: 0, __v: 0 }).sort({ createdAt: -1 }).limit(200).lean(),
+    /**
+     * Approval tasks, newest first (`pending`: open or escalated), each with its case's customer,
+     * order and type, and the deadline at which it expires undecided.
+     */
+    async listTasks(status?: string) {
+      const filter = status === 'pending' ? { status: mongoose.trusted({ $in: ['open', 'escalated'] }) } : status ? { status } : {};
+      const tasks = await models.CaseTask.find(filter, { _id: 0, __v: 0 }).sort({ createdAt: -1 }).limit(200).lean();
+      const caseIds = [...new Set(tasks.map((task) => task.caseId))];
+      const rows = caseIds.length ? await models.Case.find({ caseId: mongoose.trusted({ $in: caseIds }) }, { caseId: 1, customerId: 1, orderId: 1, type: 1 }).lean() : [];
+      const byId = new Map(rows.map((row) => [row.caseId, row]));
+      const deadlineMs = deps.cases.settings.approvalDeadlineMs;
+      return tasks.map((task) => {
+        const row = byId.get(task.caseId);
+        return {
+          ...task,
+          ...(row ? { customerId: row.customerId, caseType: row.type, ...(row.orderId ? { orderId: row.orderId } : {}) } : {}),
+          ...(deadlineMs !== undefined ? { deadline: new Date(task.createdAt.getTime() + deadlineMs).toISOString() } : {}),
+        };
+      });
+    },
 
     /** A carrier or warehouse event, matched to its case by RMA or return tracking number; each event id counts once. */
     async takeWebhook(source: 'carrier' | 'warehouse', event: { eventId: string; rmaId?: string; trackingNumber?: string }, caseEvent: (eventKey: string) => CaseEvent) {

@@ -6,6 +6,9 @@ const ENDED: ReadonlySet<CaseStatus> = new Set(['closed', 'cancelled']);
 
 const REPLY_DETAIL_CHARS = 500;
 
+/** Why a supervisor's decision on a case is refused. */
+export type ApprovalRefusal = 'case_ended' | 'approval_expired' | 'approval_decided' | 'no_pending_approval';
+
 /** How an agent's reply reads on the timeline: where it went and (the start of) what it said. */
 export function agentReplyDetail(text: string, channel: string | undefined): string {
   const shown = text.length > REPLY_DETAIL_CHARS ? `${text.slice(0, REPLY_DETAIL_CHARS)}…` : text;
@@ -24,6 +27,12 @@ export class CaseState {
   received = false;
   inspection: { passed: boolean; note?: string } | undefined;
   approval: { decision: 'approve' | 'reject'; by: string; note?: string } | undefined;
+  /** A supervisor's decision is awaited now (set by the workflow while it waits, cleared by no one: the decision or expiry ends it). */
+  approvalPending = false;
+  /** The final deadline passed undecided: no decision is taken any more. */
+  approvalExpired = false;
+  /** The decision has been written to the approval task; a decision's caller waits for this. */
+  approvalSettled = false;
   resolution: { by: string; resolution: string; goodwillAmount?: number } | undefined;
   cancelRequest: { reason: string; by: string } | undefined;
   retryRequested = false;
@@ -126,7 +135,26 @@ export class CaseState {
   expireApproval(now: number): void {
     if (this.approval) return;
     this.approval = { decision: 'reject', by: 'system', note: 'no decision before the deadline' };
+    this.approvalExpired = true;
     this.record('approval_expired', now, { by: 'system', detail: this.approval.note });
+  }
+
+  /**
+   * Why a supervisor's decision is refused now (nothing waits, already decided, expired), or
+   * undefined when it may be taken. The code names the refusal for the API's 409.
+   */
+  problemWithDecision(): { code: ApprovalRefusal; message: string } | undefined {
+    if (!this.isOpen) return { code: 'case_ended', message: `this case has ended (${this.view.status}); it takes no decision` };
+    if (this.approvalExpired) return { code: 'approval_expired', message: 'the approval expired without a decision before its deadline; nothing was paid and a person on the desk has taken it over' };
+    if (this.approval) return { code: 'approval_decided', message: `the approval was already ${this.approval.decision === 'approve' ? 'approved' : 'rejected'} by ${this.approval.by}; a second decision changes nothing` };
+    if (this.cancelled) return { code: 'case_ended', message: 'this case is being cancelled; it takes no decision' };
+    if (!this.approvalPending) return { code: 'no_pending_approval', message: 'nothing on this case is waiting for approval' };
+    return undefined;
+  }
+
+  /** A supervisor's decision taken through the case's decision Update (validated by problemWithDecision first). */
+  decide(decision: { decision: 'approve' | 'reject'; by: string; note?: string }, now: number): void {
+    this.apply({ type: 'approval', eventId: `decision:${this.view.approvalTaskId ?? 'approval'}`, ...decision }, now);
   }
 
   /** Why a cancellation is refused now, or undefined when it may go ahead. */

@@ -170,6 +170,12 @@ export class Dialogue {
       case 'check_code':
         return this.onCodeChecked(result);
       case 'record_return':
+        if (result.existing) {
+          // Nothing new was opened: the customer is pointed to the case already running on the order.
+          this.state.flow = undefined;
+          this.state.slots.return_request = result.requestId;
+          return reply(text(phrases.returnAlreadyOpen(this.lang, result.existing.orderId, result.requestId)));
+        }
         this.state.flow = undefined;
         this.addOutcome('case_opened');
         this.state.slots.return_request = result.requestId;

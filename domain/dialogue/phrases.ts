@@ -38,6 +38,11 @@ export const phrases = {
       zh: `已为您提交申请,单号 ${requestId}。退货地址和后续步骤会通过短信发送给您;仓库签收质检后1-3个工作日原路退款。`,
       en: `Done: your request number is ${requestId}. We will send the return address and next steps by message; the refund reaches your original payment method 1-3 business days after the warehouse checks the item.`,
     }),
+  returnAlreadyOpen: (lang: Lang, orderId: string, caseId: string) =>
+    say(lang, {
+      zh: `订单 ${orderId} 已有一个处理中的退换货申请,单号 ${caseId},无需重复提交;后续进度会通过消息通知您。`,
+      en: `Order ${orderId} already has a return or exchange in progress, number ${caseId}, so there is no need to submit another; we will keep you posted on it.`,
+    }),
   notEligible(lang: Lang, order: OrderSummary, why: Extract<Eligibility, { eligible: false }>): string {
     const reasons: Record<typeof why.why, Bilingual> = {
       not_delivered: { zh: `订单 ${order.orderId} 还未签收,签收后7天内可申请无理由退货。`, en: `Order ${order.orderId} has not been delivered yet; you can return it within 7 days of delivery.` },

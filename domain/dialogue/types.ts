@@ -34,7 +34,8 @@ export type EffectResult =
   | { kind: 'lookup_order'; order?: OrderSummary }
   | { kind: 'send_code'; challengeId?: string; destination?: string }
   | { kind: 'check_code'; outcome: 'ok' | 'wrong' | 'expired' | 'locked'; attemptsLeft: number }
-  | { kind: 'record_return'; requestId: string }
+  /** `existing`: the order already had an open return or exchange case, `requestId`; none was opened. */
+  | { kind: 'record_return'; requestId: string; existing?: { orderId: string } }
   | { kind: 'open_complaint'; caseId: string }
   | { kind: 'hand_off'; handoffId: string };
 

@@ -116,7 +116,9 @@ describe('cases through the API', () => {
     const started = await api('POST', '/api/cases', { body: { type: 'return', customerId: 'c-1001', orderId: 'LD20261001', reason: 'fault', details: 'screen flickers' } });
     const caseId = started.json.caseId as string;
     await atStatus(caseId, 'awaiting_pickup');
-    expect((await api('POST', `/api/cases/${caseId}/approval`, { token: supervisor, body: { decision: 'approve' } })).status).toBe(409);
+    const early = await api('POST', `/api/cases/${caseId}/approval`, { token: supervisor, body: { decision: 'approve' } });
+    expect(early.status).toBe(409);
+    expect(early.json.error).toMatchObject({ code: 'no_pending_approval' });
     await api('POST', `/api/cases/${caseId}/events`, { body: { type: 'carrier', status: 'picked_up' } });
     await atStatus(caseId, 'in_transit');
     await api('POST', `/api/cases/${caseId}/events`, { body: { type: 'warehouse', status: 'inspected', passed: true } });
@@ -127,8 +129,19 @@ describe('cases through the API', () => {
     expect((await api('POST', `/api/cases/${caseId}/approval`, { token: agent, body: { decision: 'approve' } })).status).toBe(403);
     expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'x' } })).status).toBe(400);
     const approved = await api('POST', `/api/cases/${caseId}/approval`, { token: supervisor, body: { decision: 'approve', note: 'photos checked' } });
-    expect(approved.status).toBe(202);
+    expect(approved.status, approved.text).toBe(200);
+    expect(approved.json).toMatchObject({ caseId, decision: 'approve', taskId: `${caseId}:refund_approval` });
+    expect((approved.json.tasks as Array<{ taskId: string; status: string }>).find((t) => t.taskId === `${caseId}:refund_approval`)).toMatchObject({ status: 'approved', decidedBy: 'supervisor' });
+    expect((approved.json.timeline as Array<{ type: string }>).map((t) => t.type)).toContain('approved');
+
+    // A second, conflicting decision is refused with the reason and leaves no trace.
+    const conflicting = await api('POST', `/api/cases/${caseId}/approval`, { token: supervisor, body: { decision: 'reject', note: 'changed my mind' } });
+    expect(conflicting.status, conflicting.text).toBe(409);
+    expect(conflicting.json.error).toMatchObject({ code: 'approval_decided' });
+    expect(conflicting.json.error?.message).toMatch(/already approved by supervisor/);
     const closed = await atStatus(caseId, 'closed');
+    expect(closed.timeline.some((t) => t.type === 'approval_rejected')).toBe(false);
+    expect(await system.db.models.AuditEntry.countDocuments({ action: 'case.reject', 'target.id': caseId })).toBe(0);
     expect(closed).toMatchObject({ closureReason: 'refunded' });
     expect(closed.timeline.find((t) => t.type === 'approved')).toMatchObject({ by: 'supervisor', detail: 'photos checked' });
     expect(await system.db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(1);
@@ -146,6 +159,45 @@ describe('cases through the API', () => {
     expect(again.status).toBe(409);
     expect(again.json.error?.message).toMatch(/ended/);
     expect((await api('POST', `/api/cases/${caseId}/retry`)).status).toBe(409);
+  });
+
+  it('opens one return or exchange per order: a second start names the open case (also in the chat), even when two race', async () => {
+    const start = (requestId: string, type = 'return') =>
+      api('POST', '/api/cases', { body: { type, customerId: 'c-1005', orderId: 'LD20261006', reason: 'fault', details: 'left earbud silent', requestId } });
+    // Two different requests at once: exactly one case, the other told which.
+    const raced = await Promise.all([start('it-one-per-order-a'), start('it-one-per-order-b', 'exchange')]);
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    const winner = raced.find((r) => r.status === 201)!;
+    const loser = raced.find((r) => r.status === 409)!;
+    const caseId = winner.json.caseId as string;
+    expect(loser.json.error).toMatchObject({ code: 'open_case_exists', details: { caseId } });
+    expect(loser.json.error?.message).toContain(caseId);
+    expect(await system.db.models.Case.countDocuments({ orderId: 'LD20261006' })).toBe(1);
+    // The winner's own requestId repeated is the same case, as before.
+    const firstWon = raced[0].status === 201;
+    const repeat = await start(firstWon ? 'it-one-per-order-a' : 'it-one-per-order-b', firstWon ? 'return' : 'exchange');
+    expect(repeat.status).toBe(200);
+    expect(repeat.json.caseId).toBe(caseId);
+    await atStatus(caseId, 'awaiting_pickup');
+
+    // The chat's return flow points the customer to the open case and opens none.
+    const say = (text: string) => http(system.api.url, 'POST', '/api/conversations/case-conv-dup/messages', { token: ops, body: { channel: 'web', customerId: 'c-1005', text } });
+    await say('我要退货');
+    await say('LD20261006');
+    await say('耳机坏了');
+    const told = await say('是的');
+    expect(told.json.reply).toContain(caseId);
+    expect(told.json.reply).toContain('无需重复提交');
+    expect(await system.db.models.Case.countDocuments({ conversationId: 'case-conv-dup' })).toBe(0);
+    expect(await system.db.models.Shipment.countDocuments({ orderId: 'LD20261006', kind: 'return' })).toBe(1);
+
+    // Once the case has ended, the order takes a new one.
+    expect((await api('POST', `/api/cases/${caseId}/cancel`, { body: { reason: 'customer keeps the earbuds' } })).status).toBe(200);
+    const next = await eventually(() => start('it-one-per-order-c'), (r) => r.status !== 409, 'the order released');
+    expect(next.status, next.text).toBe(201);
+    expect(next.json.caseId).not.toBe(caseId);
+    await atStatus(next.json.caseId as string, 'awaiting_pickup');
+    expect((await api('POST', `/api/cases/${next.json.caseId as string}/cancel`, { body: { reason: 'test over' } })).status).toBe(200);
   });
 
   it('starts a return case from the conversation flow, and shows cases in the agent 360° view', async () => {

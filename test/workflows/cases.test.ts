@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -10,7 +11,7 @@ import { createActivities } from '../../activities';
 import { connectDatabase, type Database } from '../../activities/db/models';
 import { seedDemoData, seedReferenceData } from '../../activities/seed';
 import { caseWorkflowId, DEFAULT_CASE_SETTINGS, type CaseEvent, type CaseStatus, type CaseView } from '../../domain/cases/types';
-import { cancelCaseUpdate, caseEventSignal, caseViewQuery } from '../../workflows/case-common';
+import { cancelCaseUpdate, caseEventSignal, caseViewQuery, decideApprovalUpdate, type ApprovalDecision } from '../../workflows/case-common';
 import { complaintCaseWorkflow } from '../../workflows/complaint-case';
 import { assignedSignal } from '../../workflows/agent-router';
 import { deskDeliveryKey } from '../../domain/channels/keys';
@@ -97,6 +98,19 @@ type EventInput = CaseEvent extends infer E ? (E extends CaseEvent ? Omit<E, 'ev
 const send = (handle: WorkflowHandle, event: EventInput) => handle.signal(caseEventSignal, { eventId: randomUUID(), ...event });
 const deliveriesOf = async (caseId: string) => (await db.models.Delivery.find({ idempotencyKey: new RegExp(`^case:${caseId}:`) }, { idempotencyKey: 1, text: 1, channel: 1, to: 1 }).lean()).map((d) => ({ ...d, step: d.idempotencyKey.split(':')[2] }));
 
+const decide = (handle: WorkflowHandle, decision: ApprovalDecision) => handle.executeUpdate(decideApprovalUpdate, { args: [decision] });
+
+/** The refusal a decision met (its failure type and message), or undefined when it was taken. */
+async function refusal(decision: Promise<unknown>): Promise<{ type?: string; message: string } | undefined> {
+  try {
+    await decision;
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
+    return { ...(error.cause.type ? { type: error.cause.type } : {}), message: error.cause.message };
+  }
+}
+
 async function returnItem(handle: WorkflowHandle): Promise<void> {
   await send(handle, { type: 'carrier', status: 'picked_up' });
   await atStatus(handle, 'in_transit');
@@ -172,6 +186,7 @@ describe('return case workflow', () => {
     const handle = await startReturn({ orderId: 'LD20261001', customerId: 'c-1001' });
     const caseId = handle.workflowId.replace(/^case-/, '');
     await atStatus(handle, 'awaiting_pickup');
+    expect(await refusal(decide(handle, { decision: 'approve', by: 'supervisor' }))).toMatchObject({ type: 'no_pending_approval' });
     await returnItem(handle);
     const waiting = await atStatus(handle, 'awaiting_approval');
     expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'open', kind: 'refund_approval', amount: 3078 });
@@ -181,8 +196,15 @@ describe('return case workflow', () => {
     expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'escalated' });
     expect(await db.models.Refund.countDocuments({ idempotencyKey: `refund:${caseId}` })).toBe(0);
 
-    await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
+    // The decision answers once the approval task holds it; a second, conflicting one is refused and recorded nowhere.
+    const decided = await decide(handle, { decision: 'approve', by: 'supervisor', note: 'receipt checked' });
+    expect(decided.timeline.find((t) => t.type === 'approved')).toMatchObject({ by: 'supervisor', detail: 'receipt checked' });
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: 'approved', decidedBy: 'supervisor' });
+    const second = await refusal(decide(handle, { decision: 'reject', by: 'supervisor-2' }));
+    expect(second).toMatchObject({ type: 'approval_decided' });
+    expect(second?.message).toMatch(/already approved by supervisor/);
     await atStatus(handle, 'awaiting_csat');
+    expect((await handle.query(caseViewQuery)).timeline.filter((t) => t.type === 'approved' || t.type === 'approval_rejected')).toHaveLength(1);
     await env.sleep(settings.csatWaitMs + HOUR);
     const done = await handle.result();
     expect(done).toMatchObject({ status: 'closed', closureReason: 'refunded', refund: { amount: 3078 } });
@@ -206,7 +228,8 @@ describe('return case workflow', () => {
     expect(await db.models.Escalation.findOne({ escalationId: finance.escalationId }).lean()).toMatchObject({ reason: 'case_finance', priority: 'high' });
     expect((await deliveriesOf(caseId)).find((d) => d.step === 'approval-expired')?.text).toContain('¥3078.00');
 
-    // A supervisor answering after the deadline changes nothing: the refund is the finance agent's now.
+    // A supervisor answering after the deadline is refused, by Update or by the old signal alike: the refund is the finance agent's now.
+    expect(await refusal(decide(handle, { decision: 'approve', by: 'supervisor' }))).toMatchObject({ type: 'approval_expired' });
     await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
     const desk = env.client.workflow.getHandle(`escalation-${finance.escalationId}`);
     await desk.signal(assignedSignal, { agentId: 'supervisor' });
@@ -319,8 +342,10 @@ describe('complaint case workflow', () => {
 
     await send(handle, { type: 'resolve', by: 'supervisor', resolution: 'Replacement phone sent and apology made', goodwillAmount: 300 });
     await atStatus(handle, 'awaiting_approval');
+    // The signal a running case may still be sent by older callers is taken as before.
     await send(handle, { type: 'approval', decision: 'approve', by: 'supervisor' });
     await atStatus(handle, 'awaiting_csat');
+    expect(await refusal(decide(handle, { decision: 'reject', by: 'supervisor' }))).toMatchObject({ type: 'approval_decided' });
     await send(handle, { type: 'csat', score: 4, comment: 'fine in the end' });
     const done = await ended(handle);
     expect(done).toMatchObject({ status: 'closed', closureReason: 'resolved', csat: { score: 4 } });
