@@ -188,6 +188,25 @@ const en = {
   'sv.groupBy.day': 'Day',
   'sv.at': 'When',
   'sv.kind': 'Alert',
+
+  'ap.title': 'Approvals waiting',
+  'ap.none': 'No refund or goodwill coupon is waiting for approval.',
+  'ap.case': 'Case',
+  'ap.customer': 'Customer',
+  'ap.kind': 'Kind',
+  'ap.kind.refund': 'Refund',
+  'ap.kind.goodwill': 'Goodwill coupon',
+  'ap.overdue': 'overdue',
+  'ap.amount': 'Amount',
+  'ap.age': 'Waiting for',
+  'ap.deadline': 'Expires',
+  'ap.decision': 'Decision',
+  'ap.note': 'Note (optional)',
+  'ap.noteFor': 'Note on the decision for {id}',
+  'ap.approve': 'Approve',
+  'ap.reject': 'Reject',
+  'ap.approved': 'Approved: {id}',
+  'ap.rejected': 'Rejected: {id}',
 };
 
 export type MessageKey = keyof typeof en;
@@ -378,6 +397,25 @@ const zh: Record<MessageKey, string> = {
   'sv.groupBy.day': '日期',
   'sv.at': '时间',
   'sv.kind': '告警',
+
+  'ap.title': '待审批',
+  'ap.none': '暂无待审批的退款或补偿券。',
+  'ap.case': '工单',
+  'ap.customer': '客户',
+  'ap.kind': '类型',
+  'ap.kind.refund': '退款',
+  'ap.kind.goodwill': '补偿券',
+  'ap.overdue': '已逾期',
+  'ap.amount': '金额',
+  'ap.age': '已等待',
+  'ap.deadline': '过期时间',
+  'ap.decision': '审批',
+  'ap.note': '备注(可选)',
+  'ap.noteFor': '{id} 的审批备注',
+  'ap.approve': '批准',
+  'ap.reject': '驳回',
+  'ap.approved': '已批准:{id}',
+  'ap.rejected': '已驳回:{id}',
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -3,6 +3,7 @@ import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type DeskOverview, type
 import { statusLabel, useDocumentTitle, useI18n } from '../i18n';
 import { formatDuration, formatTime, useDebounced, useEventStream, useNow } from '../live';
 import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
+import { ApprovalsPanel } from '../cases/ApprovalsPanel';
 
 type Call = <T>(path: string, opts?: { method?: string; body?: unknown }) => Promise<T>;
 type GroupBy = DeskReport['groupBy'];
@@ -222,6 +223,7 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
             )}
           </section>
 
+          <ApprovalsPanel call={call} />
           <section className="card wide" aria-labelledby="alerts-title">
             <h2 id="alerts-title">{t('sv.alerts')}</h2>
             {overview.alerts.length === 0 ? (
