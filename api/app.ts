@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }));
   app.use('/api/auth/login', limiter(deps.config.rateLimits.loginPerMinute, 'login attempts'));
-  app.use(['/api/widget', '/api/conversations'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
+  app.use(['/api/widget', '/api/conversations', '/api/unsubscribe'], limiter(deps.config.rateLimits.publicPerMinute, 'requests'));
   app.use('/api/codec', codecCors(deps.config.temporal.uiOrigins));
   app.use('/api/codec', express.json({ limit: CODEC_BODY_LIMIT }));
   // Carrier and warehouse webhooks are signed over their exact bytes too.
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
   const channels = createChannelService({ client: deps.client, models: deps.db.models, conversations, settings: deps.config.channels, taskQueue: deps.config.temporal.taskQueue, log: deps.log });
   channelRoutes(table, { channels, settings: deps.config.channels });
-  marketingRoutes(table, { client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, audit });
+  marketingRoutes(table, { client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, audit, optOut: channels.optOut });
   if (deps.config.seedDemo && deps.config.env !== 'production') demoShopRoutes(table, { widgetIdentitySecret: deps.config.widgetIdentitySecret });
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

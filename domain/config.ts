@@ -117,6 +117,7 @@ const environmentSchema = z.object({
   SMTP_RELAY_USER: z.string().min(1).optional(),
   SMTP_RELAY_PASSWORD: z.string().optional(),
   EMAIL_FROM: z.string().min(3).default('Loopdesk <support@loopdesk.local>'),
+  PUBLIC_BASE_URL: z.url('the API as customers reach it, such as https://support.example.com').optional(),
   SMS_GATEWAY_URL: z.url('a URL such as https://sms.example.com/v1').optional(),
   SMS_API_KEY: z.string().min(1).optional(),
   SMS_SIGNING_SECRET: z.string().min(16, 'at least 16 characters').optional(),
@@ -301,6 +302,8 @@ function channelSettings(e: z.output<typeof environmentSchema>): ChannelSettings
       inbound: { host: e.SMTP_INBOUND_HOST, port: e.SMTP_INBOUND_PORT, enabled: e.SMTP_INBOUND_ENABLED },
       relay: { ...(e.SMTP_RELAY_HOST ? { host: e.SMTP_RELAY_HOST } : {}), port: e.SMTP_RELAY_PORT, secure: e.SMTP_RELAY_SECURE, ...(e.SMTP_RELAY_USER ? { user: e.SMTP_RELAY_USER } : {}), ...(e.SMTP_RELAY_PASSWORD ? { password: e.SMTP_RELAY_PASSWORD } : {}) },
       from: e.EMAIL_FROM,
+      // Signed with a key derived from JWT_SECRET (see domain/marketing/unsubscribe-token.ts).
+      unsubscribe: { secret: e.JWT_SECRET ?? DEMO_JWT_SECRET, baseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}` },
     },
     wechat: {
       ...optional('token', e.WECHAT_TOKEN ?? (e.NODE_ENV === 'production' ? undefined : 'loopdeskdemo')),

@@ -24,6 +24,8 @@ export interface OutgoingEmail {
   subject: string;
   inReplyTo?: string;
   references?: string[];
+  /** Extra header lines, such as List-Unsubscribe on marketing. */
+  headers?: Record<string, string>;
 }
 
 /** The same outbox row always gets the same Message-ID, so a retried send is one message to any receiver that dedups. */
@@ -56,6 +58,7 @@ export function createEmailSender(relay: EmailRelay, from: string) {
           messageId,
           ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
           ...(email.references?.length ? { references: email.references } : {}),
+          ...(email.headers ? { headers: email.headers } : {}),
         });
       } catch (error) {
         // 5xx from the relay (unknown mailbox, refused) will not change; anything else is retried.

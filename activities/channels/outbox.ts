@@ -9,6 +9,8 @@ import type { ChannelSettings, OutboxSettings } from '../../domain/channels/sett
 import { chatNoticeSignal } from '../../workflows/conversation-signals';
 import { outboxDispatcherWorkflow, outboxDispatcherWorkflowId, outboxKickSignal } from '../../workflows/outbox';
 import { isDuplicateKey } from '../db/channels';
+import { createCouponLedger } from '../marketing/coupons';
+import { listUnsubscribeHeaders, signUnsubscribeToken, unsubscribeUrl } from '../../domain/marketing/unsubscribe-token';
 import type { DeliveryDoc, Models } from '../db/models';
 import { createAppWebhookClient } from './app';
 import { createEmailSender } from './email';
@@ -44,6 +46,7 @@ export async function kickOutbox(client: Client, taskQueue: string, settings: Ou
 
 /** The outbox's own bookkeeping, shared by the activities and the API (delivery receipts, passive replies). */
 export function createOutboxStore(models: Models) {
+  const coupons = createCouponLedger(models);
   async function insertOnce(row: Record<string, unknown> & { idempotencyKey: string }): Promise<boolean> {
     try {
       await models.Delivery.create(row);
@@ -71,8 +74,10 @@ export function createOutboxStore(models: Models) {
   async function failAndFallBack(row: DeliveryRow, reason: string): Promise<string | undefined> {
     await models.Delivery.updateOne({ idempotencyKey: row.idempotencyKey, status: mongoose.trusted({ $in: ['queued', 'sent'] }) }, { $set: { status: 'failed', failureReason: reason } });
     await models.ChannelMessage.updateOne({ messageKey: `${row.channel}:out:${row.idempotencyKey}` }, { $set: { status: 'failed' } });
-    // Marketing goes only where consented; a one-time code proves the phone it was sent to.
-    if (row.purpose === 'marketing' || row.purpose === 'one_time_code') return undefined;
+    // A coupon the customer was never told of must not stay live.
+    if (row.purpose === 'marketing') await coupons.voidForDelivery(row.idempotencyKey, reason);
+    // Marketing goes only where consented; a one-time code proves the phone it was sent to; an opt-out is confirmed where it was made.
+    if (row.purpose === 'marketing' || row.purpose === 'one_time_code' || row.purpose === 'opt_out') return undefined;
     const tried = row.triedChannels?.length ? row.triedChannels : [row.channel];
     const profile = await models.Customer.findOne({ customerId: row.customerId }).lean();
     const next = profile ? fallbackChannel(profile, tried) : undefined;
@@ -174,7 +179,10 @@ export function createOutboxActivities(deps: { models: Models; client: Client; t
         return wechat.send(message);
       case 'email': {
         const meta = (row.meta ?? {}) as { subject?: string; inReplyTo?: string; references?: string[] };
-        return email.send({ ...message, subject: meta.subject ?? EMAIL_SUBJECT, ...(meta.inReplyTo ? { inReplyTo: meta.inReplyTo } : {}), ...(meta.references ? { references: meta.references } : {}) });
+        const unsubscribe = channels.email.unsubscribe;
+        // Marketing carries a one-click unsubscribe (RFC 8058) for this customer.
+        const headers = row.purpose === 'marketing' && unsubscribe ? listUnsubscribeHeaders(unsubscribeUrl(unsubscribe.baseUrl, signUnsubscribeToken(unsubscribe.secret, row.customerId))) : undefined;
+        return email.send({ ...message, subject: meta.subject ?? EMAIL_SUBJECT, ...(meta.inReplyTo ? { inReplyTo: meta.inReplyTo } : {}), ...(meta.references ? { references: meta.references } : {}), ...(headers ? { headers } : {}) });
       }
       default:
         return Promise.reject(new PermanentSendError(`Loopdesk does not send on channel "${row.channel}"`, 'unsupported_channel'));

@@ -114,8 +114,33 @@ const couponSchema = new Schema(
     expiresAt: { type: Date, required: true },
     redeemedAt: { type: Date },
     redemptionEventId: { type: String },
+    /** The outbox row that tells the customer about the coupon: if it is never sent, the coupon is voided. */
+    deliveryKey: { type: String, index: true },
+    voidedAt: { type: Date },
+    voidReason: { type: String },
   },
   { timestamps: true },
+);
+
+/**
+ * How a coupon was settled, once: redeemed on an order, or voided because nobody was told of it.
+ * The unique code makes the first settlement win under concurrency (FerretDB has no atomic
+ * conditional update); the coupon's own `redeemedAt` / `voidedAt` follow from the winner.
+ */
+const couponSettlementSchema = new Schema(
+  {
+    code: { type: String, required: true, unique: true },
+    outcome: { type: String, enum: ['redeemed', 'voided'], required: true },
+    customerId: { type: String, required: true },
+    /** What identifies a repeat of the same redemption: the event id, or the order id when one is given. */
+    redemptionKey: { type: String },
+    orderId: { type: String },
+    orderAmount: { type: Number },
+    eventId: { type: String },
+    reason: { type: String },
+    at: { type: Date, required: true },
+  },
+  { timestamps: false },
 );
 
 /** A journey that reached a customer; `grantKey` holds it to once per customer per period. */
@@ -180,6 +205,7 @@ export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type CampaignRunDoc = InferSchemaType<typeof campaignRunSchema>;
 export type CampaignTargetDoc = InferSchemaType<typeof campaignTargetSchema>;
 export type CouponDoc = InferSchemaType<typeof couponSchema>;
+export type CouponSettlementDoc = InferSchemaType<typeof couponSettlementSchema>;
 export type AudiencePageDoc = InferSchemaType<typeof audiencePageSchema>;
 export type JourneyGrantDoc = InferSchemaType<typeof journeyGrantSchema>;
 export type RfmModelDoc = InferSchemaType<typeof rfmModelSchema>;
@@ -193,6 +219,7 @@ export function createMarketingModels(connection: mongoose.Connection) {
     CampaignRun: connection.model('CampaignRun', campaignRunSchema, 'campaign_runs') as Model<CampaignRunDoc>,
     CampaignTarget: connection.model('CampaignTarget', campaignTargetSchema, 'campaign_targets') as Model<CampaignTargetDoc>,
     Coupon: connection.model('Coupon', couponSchema, 'coupons') as Model<CouponDoc>,
+    CouponSettlement: connection.model('CouponSettlement', couponSettlementSchema, 'coupon_settlements') as Model<CouponSettlementDoc>,
     AudiencePage: connection.model('AudiencePage', audiencePageSchema, 'campaign_audience_pages') as Model<AudiencePageDoc>,
     JourneyGrant: connection.model('JourneyGrant', journeyGrantSchema, 'journey_grants') as Model<JourneyGrantDoc>,
     RfmModel: connection.model('RfmModel', rfmModelSchema, 'rfm_models') as Model<RfmModelDoc>,

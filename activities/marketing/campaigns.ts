@@ -208,6 +208,7 @@ export function createCampaignActivities(deps: { models: Models; heartbeat?: () 
           models.Coupon as never,
           sending.map((t) => ({
             couponKey: t.targetKey,
+            deliveryKey: t.deliveryKey,
             code: t.couponCode!,
             customerId: t.customerId,
             source: `campaign:${definition.campaignId}`,

@@ -85,7 +85,7 @@ export function createJourneyActivities(deps: { models: Models }) {
       const deliveryKey = `journey:${grantKey}`;
       if (couponCode && offer) {
         await insertManyOnce(models.Coupon as never, [
-          { couponKey: grantKey, code: couponCode, customerId: input.customerId, source: `journey:${input.kind}`, amount: offer.amount, threshold: offer.threshold, ...(product ? { category: product.category } : {}), expiresAt: new Date(expiresAt) },
+          { couponKey: grantKey, deliveryKey, code: couponCode, customerId: input.customerId, source: `journey:${input.kind}`, amount: offer.amount, threshold: offer.threshold, ...(product ? { category: product.category } : {}), expiresAt: new Date(expiresAt) },
         ]);
       }
       await insertManyOnce(models.Delivery as never, [{ idempotencyKey: deliveryKey, channel: decision.channel, customerId: input.customerId, to: decision.to, text, purpose: 'marketing', status: 'queued' }]);

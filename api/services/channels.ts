@@ -11,6 +11,7 @@ import { channelConversationId, conversationMessageId, emailThreadConversationId
 import type { ChannelSettings } from '../../domain/channels/settings';
 import { HttpError } from '../errors';
 import type { ConversationService } from './conversations';
+import { createOptOutService } from './marketing-opt-out';
 
 export interface InboundOutcome {
   conversationId: string;
@@ -28,6 +29,7 @@ export interface InboundOutcome {
 export function createChannelService(deps: { client: Client; models: Models; conversations: ConversationService; settings: ChannelSettings; taskQueue: string; log: Pick<Logger, 'warn'> }) {
   const { models } = deps;
   const outbox = createOutboxStore(models);
+  const optOut = createOptOutService({ client: deps.client, models, taskQueue: deps.taskQueue, settings: deps.settings });
 
   async function customerFor(message: InboundMessage): Promise<{ customerId: string; identity: string }> {
     try {
@@ -74,6 +76,7 @@ export function createChannelService(deps: { client: Client; models: Models; con
 
   return {
     outbox,
+    optOut,
 
     /** One inbound message into its conversation; a redelivery of a message already taken is ignored. */
     async receive(message: InboundMessage): Promise<InboundOutcome> {
@@ -85,6 +88,12 @@ export function createChannelService(deps: { client: Client; models: Models; con
       const { customerId, identity } = earlier ?? (await customerFor(message));
       const conversationId = earlier?.conversationId ?? (await conversationFor(message, customerId));
       await record(message, { customerId, conversationId, status: 'received', identity });
+      // "TD" / "STOP" alone withdraws marketing consent on the channel and is confirmed there; the bot never sees it.
+      const optedOut = await optOut.handleInbound(message, { customerId, conversationId, identity });
+      if (optedOut) {
+        await models.ChannelMessage.updateOne({ messageKey: key }, { $set: { status: 'processed', 'meta.optOut': true } });
+        return { conversationId, customerId, duplicate: Boolean(earlier), reply: optedOut };
+      }
       // The message id is derived from the provider's, so a redelivery after a crash gets the reply already given.
       const reply = await deps.conversations.sendMessage(conversationId, {
         channel: message.channel,

@@ -1,5 +1,6 @@
 import { trustedQuery } from '../../activities/db/marketing';
 import type { Models } from '../../activities/db/models';
+import { createCouponLedger } from '../../activities/marketing/coupons';
 import type { RfmStore } from '../../activities/marketing/rfm';
 import { maskPii } from '../../domain/pii';
 import { HttpError, notFound } from '../errors';
@@ -106,6 +107,9 @@ export function createProfileService(deps: { models: Models; rfm: RfmStore }) {
       for (const channel of CHANNELS) if (patch[channel] !== undefined) set[`consent.${channel}`] = patch[channel];
       if (patch.doNotContact !== undefined) set.doNotContact = patch.doNotContact;
       await models.Customer.updateOne({ customerId }, { $set: set });
+      // Marketing already queued where consent is now withdrawn is stopped, and its coupons voided.
+      const withdrawn = patch.doNotContact ? [...CHANNELS] : CHANNELS.filter((channel) => patch[channel] === false);
+      if (withdrawn.length) await createCouponLedger(models).stopQueuedMarketing(customerId, withdrawn, patch.doNotContact ? 'do_not_contact' : 'no_consent');
       return { before: { consent: before.consent, doNotContact: before.doNotContact }, profile: present(await requireCustomer(customerId), revealPii) };
     },
 

@@ -119,9 +119,10 @@ export function createMarketingService(deps: { client: Client; models: Models; t
         arms.set(arm, f);
         outcomes[t.outcome] = (outcomes[t.outcome] ?? 0) + 1;
         f.targeted++;
-        if (t.outcome === 'sent') f.sent++;
         // Rows written before deliveries named their source are looked up by key.
         const status = t.deliveryKey ? (statuses.get(t.deliveryKey) ?? (await models.Delivery.findOne({ idempotencyKey: t.deliveryKey }, { status: 1 }).lean())?.status) : undefined;
+        // A message that was stopped or failed for good never reached the customer (and its coupon was voided): not sent.
+        if (t.outcome === 'sent' && status !== 'failed') f.sent++;
         if (status === 'delivered') f.delivered++;
         if (status === 'failed') f.failed++;
         if (t.convertedAt) {

@@ -9,6 +9,8 @@ export interface ChannelSettings {
     inbound: { host: string; port: number; enabled: boolean };
     relay: { host?: string; port: number; secure: boolean; user?: string; password?: string };
     from: string;
+    /** Marketing e-mails carry a signed one-click unsubscribe link (RFC 8058) to `baseUrl`, the API as customers reach it. */
+    unsubscribe?: { secret: string; baseUrl: string };
   };
   /** With `encodingAesKey`, WeChat's encrypted messages (安全模式, 兼容模式) are accepted too. */
   wechat: { token?: string; appId?: string; appSecret?: string; encodingAesKey?: string; apiBase: string; accountId: string };

@@ -22,7 +22,15 @@ export const behaviourEventSchema = z.discriminatedUnion('type', [
       couponCode: z.string().max(32).optional(),
     }),
   }),
-  z.strictObject({ ...base, type: z.literal('coupon_redeemed'), properties: z.strictObject({ code: z.string().regex(/^[A-Z0-9]{4,32}$/, 'a coupon code such as LD1A2B3C4D5E'), orderId: id.optional() }) }),
+  z.strictObject({
+    ...base,
+    type: z.literal('coupon_redeemed'),
+    properties: z.strictObject({
+      code: z.string().regex(/^[A-Z0-9]{4,32}$/, 'a coupon code such as LD1A2B3C4D5E'),
+      orderId: id.optional(),
+      amount: z.number().positive('amount must be above 0').max(10_000_000).optional().describe("The order's amount: checked against the coupon's threshold and counted as the conversion's revenue"),
+    }),
+  }),
   z.strictObject({ ...base, type: z.literal('unsubscribe'), properties: z.strictObject({ channel: z.enum(['sms', 'email', 'wechat', 'app', 'all']) }) }),
 ]);
 

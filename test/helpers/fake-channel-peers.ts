@@ -143,6 +143,8 @@ export interface RelayedMail {
   messageId: string;
   inReplyTo?: string;
   references: string[];
+  /** Every header line as sent, by lower-case name (value after the colon, unfolded). */
+  headerLines: Record<string, string>;
 }
 
 /** An SMTP relay that accepts everything and keeps it, parsed. */
@@ -163,6 +165,7 @@ export async function startSmtpSink() {
             messageId: mail.messageId ?? '',
             ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
             references: typeof mail.references === 'string' ? [mail.references] : (mail.references ?? []),
+            headerLines: Object.fromEntries(mail.headerLines.map((h) => [h.key, h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim()])),
           });
           callback();
         })

@@ -357,8 +357,12 @@ describe('consent at send time', () => {
     // The gateway saw exactly the three who may still be contacted, once each.
     expect(sms.sent.filter((m) => ids.some((_, i) => m.to === phoneOf(i))).map((m) => m.to).sort()).toEqual([phoneOf(3), phoneOf(4), phoneOf(5)]);
 
+    // The three stopped messages' coupons were voided, and the report counts them as not sent.
+    const coupons = await system.db.models.Coupon.find({ source: `campaign:${campaignId}` }).lean();
+    expect(coupons.filter((c) => c.voidedAt).map((c) => c.customerId).sort()).toEqual(['c-consent-0', 'c-consent-1', 'c-consent-2']);
+    expect(coupons.filter((c) => !c.voidedAt).map((c) => c.customerId).sort()).toEqual(['c-consent-3', 'c-consent-4', 'c-consent-5']);
     const report = await api('GET', `/api/campaigns/${campaignId}/report`, marketer);
-    expect(report.json.total).toMatchObject({ targeted: 6, sent: 6, failed: 3 });
+    expect(report.json.total).toMatchObject({ targeted: 6, sent: 3, failed: 3 });
   });
 });
 
