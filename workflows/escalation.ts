@@ -45,6 +45,12 @@ export interface AgentAction {
 export type ReplyInput = AgentAction & { messageId: string; agentName: string; text: string; awaitCustomer?: boolean };
 export type TransferInput = AgentAction & { toAgent?: string; toQueue?: Queue };
 export type ResolveInput = AgentAction & { note?: string };
+export interface ReassignInput {
+  supervisorId: string;
+  toAgent?: string;
+  /** Route again only while the task still waits for this agent to accept it: they went offline first. */
+  unacceptedBy?: string;
+}
 
 export const customerMessageSignal = defineSignal<[{ messageId: string; text: string }]>('customerMessage');
 export const csatSignal = defineSignal<[{ score: number; comment?: string }]>('csat');
@@ -53,7 +59,7 @@ export const replyUpdate = defineUpdate<EscalationView, [ReplyInput]>('reply');
 export const transferUpdate = defineUpdate<EscalationView, [TransferInput]>('transfer');
 export const handBackUpdate = defineUpdate<EscalationView, [AgentAction]>('handBack');
 export const resolveUpdate = defineUpdate<EscalationView, [ResolveInput]>('resolve');
-export const reassignUpdate = defineUpdate<EscalationView, [{ supervisorId: string; toAgent?: string }]>('reassign');
+export const reassignUpdate = defineUpdate<EscalationView, [ReassignInput]>('reassign');
 export const escalationViewQuery = defineQuery<EscalationView>('escalationView');
 /** From the case that asked for this work: it ended first, so the task leaves the desk. */
 export const withdrawSignal = defineSignal<[{ reason: string }]>('withdraw');
@@ -171,16 +177,26 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
   );
   setHandler(
     reassignUpdate,
-    async ({ supervisorId, toAgent }) => {
+    async ({ supervisorId, toAgent, unacceptedBy }) => {
       const from = state.agentId;
-      state.requeue(`reassigned by ${supervisorId}`, Date.now());
+      state.requeue(unacceptedBy ? `${unacceptedBy} went offline before accepting` : `reassigned by ${supervisorId}`, Date.now());
       changed();
       await release();
-      await enqueue(from && !toAgent ? [from] : [], toAgent);
+      // An agent who went offline may take it again once back; one a supervisor took it from may not.
+      await enqueue(from && !toAgent && !unacceptedBy ? [from] : [], toAgent);
       await persist();
       return state.view(Date.now(), calendar);
     },
-    { validator: (_request: { supervisorId: string; toAgent?: string }) => refuseIf(state.isOpen ? undefined : 'this escalation has ended') },
+    {
+      validator: ({ unacceptedBy }: ReassignInput) =>
+        refuseIf(
+          !state.isOpen
+            ? 'this escalation has ended'
+            : unacceptedBy && !(state.status === 'assigned' && state.agentId === unacceptedBy)
+              ? `it no longer waits for ${unacceptedBy} to accept it`
+              : undefined,
+        ),
+    },
   );
 
   await persist();

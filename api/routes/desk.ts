@@ -13,6 +13,7 @@ import { PII_REVEAL_ROLES } from './conversations';
 
 const escalationParams = z.strictObject({ id: z.string().regex(/^ESC-[0-9A-F]{10}$/, 'an escalation id such as ESC-0123456789') });
 const agentIdSchema = z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'an agent id (username)');
+const statusBody = z.strictObject({ status: z.enum(['online', 'away', 'offline']) });
 
 function staffId(principal: Principal | undefined): string {
   if (!principal || principal.kind === 'customer') throw new HttpError(403, 'forbidden', 'Only staff can work escalations.');
@@ -37,12 +38,28 @@ export function deskRoutes(table: RouteTable, deps: { desk: DeskService; models:
   table.add({
     method: 'put',
     path: '/api/agents/me/status',
-    summary: 'Go online, away or offline; going online pulls waiting work from the queues',
+    summary: 'Go online, away or offline; going online pulls waiting work from the queues, going offline routes work not yet accepted to others',
     tags: ['desk'],
     access: { roles: ['agent', 'supervisor'] },
-    body: z.strictObject({ status: z.enum(['online', 'away', 'offline']) }),
-    responses: { 200: { description: 'The new status' }, 404: { description: 'The caller is not set up as an agent' } },
+    body: statusBody,
+    responses: { 200: { description: 'The new status, and the escalations routed again' }, 404: { description: 'The caller is not set up as an agent' } },
     handler: async ({ body, principal }) => ({ body: await desk.setStatus(staffId(principal), body.status) }),
+  });
+
+  table.add({
+    method: 'put',
+    path: '/api/agents/:agentId/status',
+    summary: "Set another agent's status (one who left without signing out, say); offline routes their work not yet accepted to others",
+    tags: ['desk'],
+    access: { roles: ['supervisor'] },
+    params: z.strictObject({ agentId: agentIdSchema }),
+    body: statusBody,
+    responses: { 200: { description: 'The new status, and the escalations routed again' }, 404: { description: 'No such agent' } },
+    handler: async ({ params, body, actor, origin }) => {
+      const result = await desk.setStatus(params.agentId, body.status);
+      await deps.audit.record({ actor, action: 'agent.status', target: { type: 'agent', id: params.agentId }, details: { status: body.status, rerouted: result.rerouted }, ...origin });
+      return { body: result };
+    },
   });
 
   table.add({

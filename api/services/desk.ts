@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Models } from '../../activities/db/models';
 import { routerMessenger } from '../../activities/escalation';
 import type { AgentStatus } from '../../domain/escalation/assignment';
@@ -81,11 +81,13 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       return agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 }));
     },
 
+    /** An agent going offline gives back the work they were given but had not accepted, so it is routed to someone present. */
     async setStatus(agentId: string, status: AgentStatus) {
       const agent = await models.Agent.findOneAndUpdate({ agentId }, { $set: { status } }, { new: true }).lean();
       if (!agent) throw notFound(`Agent "${agentId}"`);
       await notifyRouter({ kind: 'agentUpdated', agent: { agentId, skills: agent.skills, capacity: agent.capacity, status } });
-      return { agentId, status };
+      const rerouted = status === 'offline' ? await rerouteUnaccepted(agentId) : [];
+      return { agentId, status, rerouted };
     },
 
     async listEscalations(filter: { status?: string; queue?: string; agentId?: string; limit: number }) {
@@ -127,10 +129,16 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
     accept: (escalationId: string, agentId: string) => act(escalationId, (h) => h.executeUpdate(acceptUpdate, { args: [{ agentId }] })),
     reply: (escalationId: string, input: { agentId: string; agentName: string; text: string; awaitCustomer: boolean; messageId: string }) =>
       act(escalationId, (h) => h.executeUpdate(replyUpdate, { args: [input], updateId: input.messageId })),
-    transfer: (escalationId: string, input: { agentId: string; toAgent?: string; toQueue?: Queue }) => act(escalationId, (h) => h.executeUpdate(transferUpdate, { args: [input] })),
+    transfer: async (escalationId: string, input: { agentId: string; toAgent?: string; toQueue?: Queue }) => {
+      if (input.toAgent) await requireAgent(input.toAgent, 'transfer');
+      return act(escalationId, (h) => h.executeUpdate(transferUpdate, { args: [input] }));
+    },
     handBack: (escalationId: string, agentId: string) => act(escalationId, (h) => h.executeUpdate(handBackUpdate, { args: [{ agentId }] })),
     resolve: (escalationId: string, input: { agentId: string; note?: string }) => act(escalationId, (h) => h.executeUpdate(resolveUpdate, { args: [input] })),
-    reassign: (escalationId: string, input: { supervisorId: string; toAgent?: string }) => act(escalationId, (h) => h.executeUpdate(reassignUpdate, { args: [input] })),
+    reassign: async (escalationId: string, input: { supervisorId: string; toAgent?: string }) => {
+      if (input.toAgent) await requireAgent(input.toAgent, 'reassign');
+      return act(escalationId, (h) => h.executeUpdate(reassignUpdate, { args: [input] }));
+    },
 
     async overview() {
       const [snapshot, alerts, agents] = await Promise.all([
@@ -144,6 +152,31 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       return { queues, waiting: snapshot?.waiting ?? [], agents: agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 })), alerts };
     },
   };
+
+  /** A named agent must exist, or the task would wait for nobody. */
+  async function requireAgent(agentId: string, action: 'transfer' | 'reassign') {
+    if (!(await models.Agent.exists({ agentId }))) throw new HttpError(404, 'agent_not_found', `There is no agent "${agentId}" to ${action} to: pick one listed by GET /api/agents.`);
+  }
+
+  /**
+   * The tasks the router gave this agent that they have not accepted, routed again. The router's own
+   * record is read as well as the read model, which may not show an assignment made a moment ago.
+   */
+  async function rerouteUnaccepted(agentId: string): Promise<string[]> {
+    const [snapshot, rows] = await Promise.all([routerSnapshot(), models.Escalation.find({ agentId, status: 'assigned' }, { _id: 0, escalationId: 1 }).lean()]);
+    const candidates = new Set([...rows.map((r) => r.escalationId), ...(snapshot?.assigned ?? []).filter((a) => a.agentId === agentId).map((a) => a.escalationId)]);
+    const rerouted: string[] = [];
+    for (const escalationId of candidates) {
+      try {
+        await handle(escalationId).executeUpdate(reassignUpdate, { args: [{ supervisorId: agentId, unacceptedBy: agentId }] });
+        rerouted.push(escalationId);
+      } catch (error) {
+        // Accepted (theirs to work or hand on), or ended, in the meantime: nothing to route.
+        if (!(error instanceof WorkflowUpdateFailedError) && !(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    return rerouted;
+  }
 
   async function routerSnapshot() {
     try {

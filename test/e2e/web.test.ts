@@ -271,6 +271,11 @@ describe('the web pages', () => {
     await agent.getByText('This escalation has ended (Resolved).').waitFor();
     await expect(agent.getByRole('alert').count()).resolves.toBe(0);
     expect(await system.db.models.Escalation.findOne({ escalationId }).lean()).toMatchObject({ status: 'resolved', agentId: 'agent', resolutionNote: 'courier company warned, apology sent' });
+
+    // Signing out of the workbench takes the agent offline.
+    await agent.getByRole('button', { name: 'Sign out' }).click();
+    await agent.getByLabel('Username').waitFor();
+    expect((await system.db.models.Agent.findOne({ agentId: 'agent' }).lean())?.status).toBe('offline');
   });
 
   it('raised no script errors and no Content-Security-Policy violations on any page', () => {

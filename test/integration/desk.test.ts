@@ -169,4 +169,39 @@ describe('the desk through the API', () => {
     expect(caseView.status, caseView.text).toBe(200);
     expect((await api('POST', `/api/cases/${caseId}/cancel`, ops, { reason: 'test over' })).status).toBe(200);
   });
+
+  it('routes work an agent had not accepted again when they go offline, whoever sets it, and refuses a transfer to nobody', async () => {
+    await api('PUT', '/api/agents/me/status', supervisor, { status: 'offline' });
+    expect((await api('PUT', '/api/agents/me/status', agent, { status: 'online' })).status).toBe(200);
+    await say('desk-5', 'c-1004', 'I want to speak to a human');
+    const { escalationId } = await escalationOf('desk-5');
+    await eventually(async () => ((await detail(escalationId)).agentId === 'agent' ? true : undefined), 'assignment');
+
+    expect((await api('PUT', '/api/agents/agent/status', agent, { status: 'offline' })).status).toBe(403);
+    const missing = await api('PUT', '/api/agents/nobody/status', supervisor, { status: 'offline' });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error?.message).toContain('Agent "nobody"');
+    const set = await api('PUT', '/api/agents/agent/status', supervisor, { status: 'offline' });
+    expect(set.status, set.text).toBe(200);
+    expect(set.json).toMatchObject({ agentId: 'agent', status: 'offline', rerouted: [escalationId] });
+    expect(await system.db.models.AuditEntry.countDocuments({ action: 'agent.status', 'target.id': 'agent', 'actor.id': 'supervisor' })).toBe(1);
+    const requeued = await detail(escalationId, supervisor);
+    expect(requeued).toMatchObject({ status: 'queued' });
+    expect((requeued.timeline as Array<{ type: string; detail?: string }>).at(-1)).toMatchObject({ type: 'requeued', detail: 'agent went offline before accepting' });
+
+    // Back online, the same agent may take it again; once accepted, going offline leaves it with them.
+    await api('PUT', '/api/agents/me/status', agent, { status: 'online' });
+    await eventually(async () => ((await detail(escalationId)).agentId === 'agent' ? true : undefined), 'assignment again');
+    expect((await api('POST', `/api/escalations/${escalationId}/accept`, agent)).status).toBe(200);
+
+    const nobody = await api('POST', `/api/escalations/${escalationId}/transfer`, agent, { toAgent: 'nobody' });
+    expect(nobody.status).toBe(404);
+    expect(nobody.json.error).toMatchObject({ code: 'agent_not_found', message: 'There is no agent "nobody" to transfer to: pick one listed by GET /api/agents.' });
+    expect((await api('POST', `/api/escalations/${escalationId}/reassign`, supervisor, { toAgent: 'nobody' })).status).toBe(404);
+
+    const away = await api('PUT', '/api/agents/me/status', agent, { status: 'offline' });
+    expect(away.json).toMatchObject({ status: 'offline', rerouted: [] });
+    expect(await detail(escalationId)).toMatchObject({ status: 'active', agentId: 'agent' });
+    expect((await api('POST', `/api/escalations/${escalationId}/resolve`, agent, {})).status).toBe(200);
+  });
 });

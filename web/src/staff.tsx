@@ -3,6 +3,8 @@ import { api, ApiError, errorMessage, type LoginResult, type StaffUser } from '.
 import { LangSwitch, useI18n, type MessageKey } from './i18n';
 
 const STORAGE_KEY = 'loopdesk.staff';
+/** Roles that work on the desk and have a presence there. */
+const DESK_ROLES: ReadonlySet<string> = new Set(['agent', 'supervisor']);
 
 export interface StaffSession {
   token: string;
@@ -34,13 +36,29 @@ export function useStaffSession() {
     setSession(next);
   }, []);
 
-  const signOut = useCallback((why?: 'expired') => {
-    sessionStorage.removeItem(STORAGE_KEY);
-    setExpired(why === 'expired');
-    setSession(undefined);
-  }, []);
-
   const token = session?.token;
+  const isAgent = session?.user.roles.some((role) => DESK_ROLES.has(role)) ?? false;
+
+  const signOut = useCallback(
+    (why?: 'expired') => {
+      const clear = () => {
+        sessionStorage.removeItem(STORAGE_KEY);
+        setExpired(why === 'expired');
+        setSession(undefined);
+      };
+      // Signing out of the desk means going offline, so the router stops giving this agent work and
+      // routes what they had not accepted to someone present. An expired token can no longer say so.
+      if (why === 'expired' || !token || !isAgent) {
+        clear();
+        return;
+      }
+      void api('/api/agents/me/status', { method: 'PUT', body: { status: 'offline' }, token })
+        .catch(() => undefined)
+        .finally(clear);
+    },
+    [token, isAgent],
+  );
+
   const call = useCallback(
     async <T,>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> => {
       try {
