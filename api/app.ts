@@ -12,7 +12,8 @@ import type { AppConfig } from '../domain/config';
 import { createApiKeyService, createTokenService } from './auth';
 import { errorHandler, HttpError } from './errors';
 import { createRouteTable, type RegisteredRoute } from './route';
-import { adminRoutes } from './routes/admin';
+import { adminRoutes, agentAdminRoutes } from './routes/admin';
+import { createAgentAdminService } from './services/admin-agents';
 import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes } from './routes/codec';
 import { channelRoutes } from './routes/channels';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
   caseRoutes(table, { cases, audit });
   omsWebhookRoutes(table, { cases, secret: deps.config.webhooks.secret, toleranceMs: deps.config.webhooks.toleranceMs });
   adminRoutes(table, { models: deps.db.models, apiKeys, audit, privacy: createPrivacyService(deps.db.models) });
+  agentAdminRoutes(table, { agents: createAgentAdminService({ client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, audit }) });
   liveRoutes(table, { models: deps.db.models, router, log: deps.log });
   const channels = createChannelService({ client: deps.client, models: deps.db.models, conversations, settings: deps.config.channels, taskQueue: deps.config.temporal.taskQueue, log: deps.log });
   channelRoutes(table, { channels, settings: deps.config.channels });

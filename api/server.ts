@@ -7,6 +7,8 @@ import { seedDemoData, seedReferenceData } from '../activities/seed';
 import type { AppConfig } from '../domain/config';
 import { startInboundSmtp } from '../activities/channels/email';
 import { createApp } from './app';
+import { createAuditLog } from '../activities/audit';
+import { bootstrapFirstAdmin } from './services/admin-users';
 import { ensureRfmSchedule } from './services/marketing';
 import type { RegisteredRoute } from './route';
 import { connectTemporalClient } from './temporal';
@@ -31,6 +33,11 @@ export async function startApi(
   if (config.seedDemo) {
     const { created } = await seedDemoData(db.models, { demoPassword: config.demoPassword });
     if (created) opts.log.info('demo customers, orders, events and users seeded');
+  }
+  if (config.bootstrapAdmin) {
+    const outcome = await bootstrapFirstAdmin({ models: db.models, audit: createAuditLog(db.models) }, config.bootstrapAdmin);
+    if (outcome === 'created') opts.log.info({ username: config.bootstrapAdmin.email }, 'first admin created from LOOPDESK_ADMIN_EMAIL; log in with it and LOOPDESK_ADMIN_PASSWORD');
+    if (outcome === 'username_taken') opts.log.warn({ username: config.bootstrapAdmin.email }, 'no admin exists, but a user named like LOOPDESK_ADMIN_EMAIL does and is no admin: nothing created; use `npm run -s admin -- create-user` instead');
   }
   const codec = payloadCodecFor(config.payloadKeys);
   const client = await connectTemporalClient(endpoints.temporalAddress, config.temporal.namespace, codec);

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { AuditLog } from '../../activities/audit';
 import type { Models } from '../../activities/db/models';
 import type { PrivacyService } from '../../activities/privacy';
-import { hashPassword, STAFF_ROLES, type ApiKeyService } from '../auth';
+import { STAFF_ROLES, type ApiKeyService } from '../auth';
 import { HttpError, notFound } from '../errors';
 import type { RouteTable } from '../route';
+import { agentChangesSchema, agentIdSchema, newAgentSchema, type AgentAdminService } from '../services/admin-agents';
+import { createStaffUser, newUserSchema, rolesSchema, usernameSchema } from '../services/admin-users';
 
 const customerParams = z.strictObject({ customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,127}$/, 'not a customer id') });
 
@@ -17,9 +19,6 @@ const auditQuery = z.strictObject({
   to: z.iso.datetime({ message: 'an ISO date-time such as 2026-11-24T00:00:00Z' }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-
-const usernameSchema = z.string().regex(/^[a-z0-9_.-]{2,64}$/, '2-64 lowercase letters, digits or "_.-"');
-const rolesSchema = z.array(z.enum(STAFF_ROLES)).min(1, 'give at least one role').max(STAFF_ROLES.length);
 
 export function adminRoutes(table: RouteTable, deps: { models: Models; apiKeys: ApiKeyService; audit: AuditLog; privacy: PrivacyService }): void {
   table.add({
@@ -38,17 +37,11 @@ export function adminRoutes(table: RouteTable, deps: { models: Models; apiKeys: 
     summary: 'Create a staff user',
     tags: ['admin'],
     access: { roles: ['admin'] },
-    body: z.strictObject({
-      username: usernameSchema,
-      displayName: z.string().trim().min(1, 'displayName is required').max(100),
-      password: z.string().min(12, 'at least 12 characters').max(256),
-      roles: rolesSchema,
-    }),
+    body: newUserSchema,
     responses: { 201: { description: 'Created' }, 409: { description: 'The username is taken' } },
     handler: async ({ body, actor, origin }) => {
-      if (await deps.models.User.exists({ username: body.username })) throw new HttpError(409, 'conflict', `User "${body.username}" already exists.`);
-      await deps.models.User.create({ username: body.username, displayName: body.displayName, roles: body.roles, passwordHash: await hashPassword(body.password) });
-      await deps.audit.record({ actor, action: 'user.create', target: { type: 'user', id: body.username }, details: { roles: body.roles }, ...origin });
+      const outcome = await createStaffUser(deps, body, { ...actor, ...origin });
+      if (outcome === 'exists') throw new HttpError(409, 'conflict', `User "${body.username}" already exists.`);
       return { status: 201, body: { username: body.username, displayName: body.displayName, roles: body.roles } };
     },
   });
@@ -167,5 +160,35 @@ export function adminRoutes(table: RouteTable, deps: { models: Models; apiKeys: 
       await deps.audit.record({ actor, action: 'customer.erase', target: { type: 'customer', id: params.customerId }, details: result, ...origin });
       return { body: { customerId: params.customerId, erased: true, ...result } };
     },
+  });
+}
+
+/** Agent profiles for staff users: what they work (skills = queues), how much at once, and their team. */
+export function agentAdminRoutes(table: RouteTable, deps: { agents: AgentAdminService }): void {
+  table.add({
+    method: 'post',
+    path: '/api/agents',
+    summary: 'Set up an existing agent or supervisor user as an agent (skills, capacity, team); they can then go online',
+    tags: ['admin', 'desk'],
+    access: { roles: ['supervisor'] },
+    body: newAgentSchema,
+    responses: {
+      201: { description: 'The agent, offline until they go online' },
+      404: { description: 'No such user' },
+      409: { description: 'The agent exists already, or the user has neither the agent nor the supervisor role' },
+    },
+    handler: async ({ body, actor, origin }) => ({ status: 201, body: await deps.agents.create(body, actor, origin) }),
+  });
+
+  table.add({
+    method: 'patch',
+    path: '/api/agents/:agentId',
+    summary: "Change an agent's skills, capacity, team or display name; the router uses them from the next assignment",
+    tags: ['admin', 'desk'],
+    access: { roles: ['supervisor'] },
+    params: z.strictObject({ agentId: agentIdSchema }),
+    body: agentChangesSchema,
+    responses: { 200: { description: 'The agent as changed' }, 404: { description: 'No such agent' } },
+    handler: async ({ params, body, actor, origin }) => ({ body: await deps.agents.update(params.agentId, body, actor, origin) }),
   });
 }

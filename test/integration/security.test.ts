@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** Path parameters that pass validation but name nothing, so no call changes real data. */
-const PROBE_PARAMS: Record<string, string> = { id: 'authz-probe', customerId: 'c-authz-nobody', keyId: '0000000000000000' };
+const PROBE_PARAMS: Record<string, string> = { id: 'authz-probe', customerId: 'c-authz-nobody', keyId: '0000000000000000', agentId: 'authz-probe' };
 
 function probePath(route: RegisteredRoute): string {
   return route.path.replace(/:(\w+)/g, (_, name: string) => PROBE_PARAMS[name] ?? 'x');
