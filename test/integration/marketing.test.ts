@@ -361,8 +361,15 @@ describe('consent at send time', () => {
     const coupons = await system.db.models.Coupon.find({ source: `campaign:${campaignId}` }).lean();
     expect(coupons.filter((c) => c.voidedAt).map((c) => c.customerId).sort()).toEqual(['c-consent-0', 'c-consent-1', 'c-consent-2']);
     expect(coupons.filter((c) => !c.voidedAt).map((c) => c.customerId).sort()).toEqual(['c-consent-3', 'c-consent-4', 'c-consent-5']);
+    // A voided coupon cannot be used; a live one redeemed at the checkout counts as the campaign's conversion.
+    const voided = coupons.find((c) => c.customerId === 'c-consent-0')!;
+    expect((await api('POST', `/api/coupons/${voided.code}/redeem`, ops, { customerId: 'c-consent-0', orderAmount: 300 })).status).toBe(410);
+    const live = coupons.find((c) => c.customerId === 'c-consent-3')!;
+    const redeemed = await api('POST', `/api/coupons/${live.code}/redeem`, ops, { customerId: 'c-consent-3', orderAmount: 260, orderId: 'o-consent-3' });
+    expect(redeemed.status, redeemed.text).toBe(200);
+    await eventually(async () => ((await system.db.models.CampaignTarget.findOne({ runId: run.runId, customerId: 'c-consent-3' }).lean())?.convertedAt ? true : undefined), 'the redemption to count as a conversion');
     const report = await api('GET', `/api/campaigns/${campaignId}/report`, marketer);
-    expect(report.json.total).toMatchObject({ targeted: 6, sent: 3, failed: 3 });
+    expect(report.json.total).toMatchObject({ targeted: 6, sent: 3, failed: 3, converted: 1, revenue: 260 });
   });
 });
 

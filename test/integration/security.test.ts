@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** Path parameters that pass validation but name nothing, so no call changes real data. */
-const PROBE_PARAMS: Record<string, string> = { id: 'authz-probe', customerId: 'c-authz-nobody', keyId: '0000000000000000', agentId: 'authz-probe' };
+const PROBE_PARAMS: Record<string, string> = { id: 'authz-probe', customerId: 'c-authz-nobody', keyId: '0000000000000000', agentId: 'authz-probe', code: 'LDAUTHZPROBE' };
 
 function probePath(route: RegisteredRoute): string {
   return route.path.replace(/:(\w+)/g, (_, name: string) => PROBE_PARAMS[name] ?? 'x');
@@ -94,6 +94,8 @@ describe('role matrix', () => {
     expect((await http(base, 'GET', '/health')).status).toBe(200);
     expect((await http(base, 'GET', '/openapi.json')).status).toBe(200);
     expect((await http(base, 'POST', '/api/widget/sessions', { body: {} })).status).toBe(201);
+    // One-click unsubscribe is public, and the signed token in its link is what it trusts.
+    expect((await http(base, 'POST', '/api/unsubscribe?token=v1.Yy0xMDAx.9999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(403);
   });
 });
 
