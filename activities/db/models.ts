@@ -3,6 +3,7 @@ import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
 import { createMarketingModels, customerMarketingFields } from './marketing';
 import { openCaseClaimSchema, type OpenCaseClaimDoc } from './case-claims';
+import { refundSlotSchema, type RefundSlotDoc } from './refund-ledger';
 import { caseTaskSchema, goodwillCouponSchema, paymentSchema, refundSchema, shipmentSchema, webhookEventSchema, type CaseTaskDoc, type GoodwillCouponDoc, type PaymentDoc, type RefundDoc, type ShipmentDoc, type WebhookEventDoc } from './cases';
 
 /**
@@ -299,6 +300,7 @@ const alertSchema = new Schema(
     agentId: { type: String },
     at: { type: Date, required: true },
     acknowledgedBy: { type: String },
+    acknowledgedAt: { type: Date },
   },
   { timestamps: false },
 );
@@ -373,6 +375,7 @@ export function createModels(connection: mongoose.Connection) {
     GoodwillCoupon: connection.model('GoodwillCoupon', goodwillCouponSchema, 'goodwill_coupons') as Model<GoodwillCouponDoc>,
     WebhookEvent: connection.model('WebhookEvent', webhookEventSchema, 'webhook_events') as Model<WebhookEventDoc>,
     OpenCaseClaim: connection.model('OpenCaseClaim', openCaseClaimSchema, 'open_case_claims') as Model<OpenCaseClaimDoc>,
+    RefundSlot: connection.model('RefundSlot', refundSlotSchema, 'refund_slots') as Model<RefundSlotDoc>,
     ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
     DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
     ...createMarketingModels(connection),

@@ -7,6 +7,8 @@ import type { Models, OrderDoc } from '../db/models';
 const DUPLICATE_KEY = 11000;
 export const RETURN_ADDRESS = '上海市青浦区华新镇华志路 88 号 Loopdesk 退货仓 201708 (Loopdesk Returns, 88 Huazhi Rd, Qingpu, Shanghai 201708)';
 const RETURN_CARRIER = 'SF Express';
+/** Enough for a burst of refunds on one order; each lost race means another refund was booked. */
+const MAX_SLOT_ATTEMPTS = 20;
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 const keyedId = (prefix: string, key: string) => `${prefix}-${digest(key).slice(0, 12).toUpperCase()}`;
@@ -57,6 +59,35 @@ export function createEmbeddedOrderSystem(models: Models): OrderSystem {
     );
   }
 
+  /**
+   * Reserves a refund's amount in the order's refund ledger (see refund-ledger.ts): the next slot,
+   * taken only if the slots before it plus this amount stay within what was paid. A slot lost to a
+   * racing refund is retried on the new total; a retry of the same refund finds its slot.
+   */
+  async function takeRefundSlot(input: { orderId: string; idempotencyKey: string; amount: number; paid: number; paymentId: string }): Promise<{ amount: number }> {
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt += 1) {
+      const slots = await models.RefundSlot.find({ orderId: input.orderId }, { idempotencyKey: 1, seq: 1, amount: 1 }).lean();
+      const mine = slots.find((slot) => slot.idempotencyKey === input.idempotencyKey);
+      if (mine) return { amount: mine.amount };
+      // Refunds paid before the ledger existed count too.
+      const slotted = new Set(slots.map((slot) => slot.idempotencyKey));
+      const unslotted = (await models.Refund.find({ orderId: input.orderId }, { idempotencyKey: 1, amount: 1 }).lean()).filter((r) => !slotted.has(r.idempotencyKey));
+      const refunded = [...slots, ...unslotted].reduce((sum, r) => sum + r.amount, 0);
+      if (input.amount <= 0 || refunded + input.amount > input.paid) {
+        throw new OmsRefusal('refund_rejected', `A refund of ${input.amount} would exceed the ${input.paid - refunded} left on payment ${input.paymentId}.`);
+      }
+      const seq = slots.reduce((max, slot) => Math.max(max, slot.seq), 0) + 1;
+      try {
+        await models.RefundSlot.create({ slotKey: `${input.orderId}:${seq}`, idempotencyKey: input.idempotencyKey, orderId: input.orderId, seq, amount: input.amount });
+        return { amount: input.amount };
+      } catch (error) {
+        // Another refund took this slot (or this refund's twin took one): read the ledger again.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    throw new Error(`refunds on order ${input.orderId} kept racing for the ledger; retry`);
+  }
+
   return {
     async getOrder(orderId) {
       const order = await models.Order.findOne({ orderId }).lean();
@@ -93,12 +124,9 @@ export function createEmbeddedOrderSystem(models: Models): OrderSystem {
       if (!order) throw new OmsRefusal('order_not_found', `Order ${input.orderId} does not exist.`);
       const payment = await paymentFor(order);
       if (!payment.refundable) throw new OmsRefusal('refund_rejected', `The ${payment.method} payment ${payment.paymentId} can no longer take a refund.`);
-      const refunded = (await models.Refund.find({ orderId: input.orderId }, { amount: 1 }).lean()).reduce((sum, r) => sum + r.amount, 0);
-      if (input.amount <= 0 || refunded + input.amount > payment.amount) {
-        throw new OmsRefusal('refund_rejected', `A refund of ${input.amount} would exceed the ${payment.amount - refunded} left on payment ${payment.paymentId}.`);
-      }
+      const slot = await takeRefundSlot({ orderId: input.orderId, idempotencyKey: input.idempotencyKey, amount: input.amount, paid: payment.amount, paymentId: payment.paymentId });
       const row = await createOnce(
-        () => models.Refund.create({ refundId: keyedId('RF', input.idempotencyKey), idempotencyKey: input.idempotencyKey, orderId: input.orderId, paymentId: payment.paymentId, amount: input.amount, reason: input.reason, status: 'succeeded' }),
+        () => models.Refund.create({ refundId: keyedId('RF', input.idempotencyKey), idempotencyKey: input.idempotencyKey, orderId: input.orderId, paymentId: payment.paymentId, amount: slot.amount, reason: input.reason, status: 'succeeded' }),
         () => models.Refund.findOne({ idempotencyKey: input.idempotencyKey }).lean(),
       );
       return { refundId: row.refundId, amount: row.amount, status: 'succeeded' };
