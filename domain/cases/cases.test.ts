@@ -55,6 +55,29 @@ describe('case state', () => {
     expect(decided.approval?.decision).toBe('approve');
   });
 
+  it('takes a decision only while one is awaited, and says why it refuses one', () => {
+    const state = fresh();
+    expect(state.problemWithDecision()).toMatchObject({ code: 'no_pending_approval' });
+    state.approvalPending = true;
+    expect(state.problemWithDecision()).toBeUndefined();
+    state.decide({ decision: 'approve', by: 'su', note: 'ok' }, NOW);
+    expect(state.approval).toEqual({ decision: 'approve', by: 'su', note: 'ok' });
+    expect(state.problemWithDecision()).toMatchObject({ code: 'approval_decided', message: expect.stringMatching(/already approved by su/) });
+    expect(state.view.timeline.filter((t) => t.type === 'approved')).toHaveLength(1);
+
+    const expired = fresh();
+    expired.approvalPending = true;
+    expired.expireApproval(NOW);
+    expect(expired.problemWithDecision()).toMatchObject({ code: 'approval_expired' });
+    const cancelling = fresh();
+    cancelling.approvalPending = true;
+    cancelling.requestCancel('customer keeps it', 'ops', NOW);
+    expect(cancelling.problemWithDecision()).toMatchObject({ code: 'case_ended' });
+    const ended = fresh();
+    ended.close('pickup_timeout', NOW, 'cancelled');
+    expect(ended.problemWithDecision()).toMatchObject({ code: 'case_ended' });
+  });
+
   it('records a desk reply once, saying where it went', () => {
     const state = fresh();
     const reply = { type: 'agent_reply' as const, eventId: 'desk-reply:m1', by: 'agent', text: '已为您核实', channel: 'sms' as const };

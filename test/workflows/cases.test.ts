@@ -531,6 +531,31 @@ describe('complaint case workflow', () => {
     expect((await deliveriesOf(caseId)).map((d) => d.step)).toEqual(expect.arrayContaining(['approval-expired', 'resolved']));
   });
 
+  it('takes one of two conflicting decisions sent at once and refuses the other, recording only the one taken', async () => {
+    const caseId = newCaseId('CMP');
+    const handle = await env.client.workflow.start(complaintCaseWorkflow, {
+      workflowId: caseWorkflowId(caseId),
+      taskQueue,
+      args: [{ caseId, customerId: 'c-1002', lang: 'zh', channel: 'sms', details: '净化器噪音太大', settings }],
+    });
+    await atStatus(handle, 'assigned');
+    await send(handle, { type: 'resolve', by: 'agent', resolution: '已换新', goodwillAmount: 300 });
+    const waiting = await atStatus(handle, 'awaiting_approval');
+    const outcomes = await Promise.all([
+      refusal(decide(handle, { decision: 'approve', by: 'supervisor-a' })),
+      refusal(decide(handle, { decision: 'reject', by: 'supervisor-b' })),
+    ]);
+    expect(outcomes.filter((o) => o === undefined)).toHaveLength(1);
+    expect(outcomes.find((o) => o !== undefined)).toMatchObject({ type: 'approval_decided' });
+    const approved = outcomes[0] === undefined;
+    expect(await db.models.CaseTask.findOne({ taskId: waiting.approvalTaskId }).lean()).toMatchObject({ status: approved ? 'approved' : 'rejected', decidedBy: approved ? 'supervisor-a' : 'supervisor-b' });
+    await atStatus(handle, 'awaiting_csat');
+    await send(handle, { type: 'csat', score: 4 });
+    const done = await ended(handle);
+    expect(done.timeline.filter((t) => t.type === 'approved' || t.type === 'approval_rejected')).toHaveLength(1);
+    expect(await db.models.GoodwillCoupon.countDocuments({ caseId })).toBe(approved ? 1 : 0);
+  });
+
   // On a time-skipping server of its own: a complaint resolved through the case leaves its desk
   // task open, and once such an abandoned task times out on a server, that server never skips time
   // again, so a wait here would never end (see test/helpers/time-skipping.ts).
