@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../../activities/audit';
 import { RFM_SEGMENTS } from '../../domain/marketing/rfm';
-import { segmentFilterSchema, SEGMENT_FIELDS } from '../../domain/marketing/segment-filter';
+import { segmentFieldCatalogue, segmentFilterSchema, SEGMENT_FIELDS } from '../../domain/marketing/segment-filter';
 import type { RouteTable } from '../route';
 import type { MarketingService } from '../services/marketing';
 import type { ProfileService } from '../services/marketing-profiles';
@@ -14,7 +14,7 @@ export function segmentRoutes(table: RouteTable, deps: { marketing: MarketingSer
   table.add({
     method: 'get',
     path: '/api/segments',
-    summary: 'The RFM segments with their sizes, the fields a marketer segment may filter on, and the marketer segments',
+    summary: 'The RFM segments with their sizes, the fields a marketer segment may filter on (with their operators and values in fieldSpecs), and the marketer segments',
     tags: ['segments'],
     access: { roles: ['marketer', 'ops'] },
     responses: { 200: { description: 'Segments' } },
@@ -24,6 +24,7 @@ export function segmentRoutes(table: RouteTable, deps: { marketing: MarketingSer
         body: {
           rfm: [...RFM_SEGMENTS, 'unscored'].map((segment) => ({ segment, customers: counts[segment] ?? 0 })),
           fields: Object.keys(SEGMENT_FIELDS),
+          fieldSpecs: segmentFieldCatalogue(),
           segments: await marketing.listSegments(),
         },
       };

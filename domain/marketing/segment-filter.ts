@@ -82,6 +82,18 @@ export const conditionSchema = z
   });
 
 export const segmentFilterSchema = z.strictObject({ all: z.array(conditionSchema).min(1).max(20) });
+
+export interface SegmentFieldSpec {
+  field: SegmentField;
+  kind: FieldKind;
+  ops: readonly Operator[];
+  values?: readonly string[];
+}
+
+/** The declared fields with their operators and values, for a console to build conditions from. */
+export function segmentFieldCatalogue(): SegmentFieldSpec[] {
+  return (Object.entries(SEGMENT_FIELDS) as Array<[SegmentField, FieldSpec]>).map(([field, spec]) => ({ field, kind: spec.kind, ops: ALLOWED_OPS[spec.kind], ...(spec.values ? { values: spec.values } : {}) }));
+}
 export type SegmentCondition = z.output<typeof conditionSchema>;
 export type SegmentFilter = z.output<typeof segmentFilterSchema>;
 

@@ -1,7 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { trustedQuery } from '../../activities/db/marketing';
 import type { CampaignDefinition } from '../../domain/marketing/campaign';
+import { segmentQuery, type SegmentFilter } from '../../domain/marketing/segment-filter';
 import { startFakeSmsGateway } from '../helpers/fake-channel-peers';
 import { http, startTestSystem, type TestSystem } from '../helpers/stack';
 import { ensurePagesBuilt, launchBrowser, openWindow, UI_TIMEOUT_MS } from './browser';
@@ -117,8 +119,28 @@ describe('the marketing console', () => {
     expect(lapsedSegments).toHaveLength(LAPSED);
     expect(lapsedSegments.filter((c) => WIN_BACK.includes(c.rfm?.segment ?? '')).length).toBeGreaterThanOrEqual(LAPSED / 2);
 
+    // A marketer segment from two conditions: no purchase for over 120 days, and SMS consent.
+    const segmentForm = page.locator('form', { has: page.getByRole('button', { name: 'Save segment' }) });
+    await segmentForm.getByRole('textbox', { name: 'Segment name' }).fill('Lapsed, console');
+    await segmentForm.getByRole('combobox', { name: 'Field 1' }).selectOption('daysSinceLastPurchase');
+    await segmentForm.getByRole('combobox', { name: 'Operator 1' }).selectOption('gt');
+    await segmentForm.getByRole('spinbutton', { name: 'Value 1' }).fill('120');
+    await segmentForm.getByRole('button', { name: 'Add condition' }).click();
+    await segmentForm.getByRole('combobox', { name: 'Field 2' }).selectOption('smsConsent');
+    const wanted: SegmentFilter = { all: [{ field: 'daysSinceLastPurchase', op: 'gt', value: 120 }, { field: 'smsConsent', op: 'eq', value: true }] };
+    const size = await system.db.models.Customer.countDocuments(trustedQuery({ ...segmentQuery(wanted, Date.now()), mergedInto: { $exists: false } }));
+    expect(size).toBeGreaterThanOrEqual(LAPSED);
+    await segmentForm.getByRole('button', { name: 'Count customers' }).click();
+    await segmentForm.getByTestId('segment-size').getByText(`Matches ${size} customers`).waitFor();
+    await segmentForm.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByRole('status').getByText(`Segment “Lapsed, console” saved: ${size} customers`).waitFor();
+    const segment = await eventually(async () => (await system.db.models.Segment.findOne({ name: 'Lapsed, console' }).lean()) ?? undefined, 'the segment');
+    expect(segment.filter).toEqual(wanted);
+    await page.getByRole('list', { name: 'Marketer segments' }).getByText('Lapsed, console').waitFor();
+
     // The campaign: the win-back segments (checked by default), a coupon, SMS only, two variants in both languages, a 30 % hold-out, Mondays at 10:00 UTC.
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Create' }) });
+    await expect(form.getByRole('combobox', { name: 'Or a marketer segment' }).locator('option', { hasText: 'Lapsed, console' }).count()).resolves.toBe(1);
     await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Win-back, console');
     for (const segment of ['At risk', 'Hibernating', 'Lost']) await expect(form.getByRole('checkbox', { name: segment, exact: true }).isChecked()).resolves.toBe(true);
     await form.getByRole('spinbutton', { name: 'Amount (¥)' }).fill('25');
@@ -205,6 +227,23 @@ describe('the marketing console', () => {
     expect(summary).toContain(`uplift ${points} (p-value ${uplift.pValue.toFixed(3)}, ${uplift.significant ? 'significant' : 'not significant'})`);
     expect(rows['All variants']![7]).toContain(points);
     for (const variant of report.variants) expect(rows[variant.variant]![0]).toBe(String(variant.targeted));
+
+    // Pause, resume and delete from the page: the Schedule follows each.
+    const scheduleOf = () => system.client.schedule.getHandle(`campaign-${campaign.campaignId}`);
+    await detail.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('status').getByText('Campaign paused').waitFor();
+    await detail.getByText(/Status: paused/).waitFor();
+    expect((await scheduleOf().describe()).state.paused).toBe(true);
+    await expect(detail.getByRole('button', { name: 'Run now' }).isDisabled()).resolves.toBe(true);
+    await detail.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('status').getByText('Campaign resumed').waitFor();
+    await detail.getByText(/Status: active/).waitFor();
+    expect((await scheduleOf().describe()).state.paused).toBe(false);
+    await detail.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').getByText('Campaign deleted').waitFor();
+    await page.getByRole('button', { name: 'Win-back, console' }).waitFor({ state: 'detached' });
+    await expect(scheduleOf().describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    expect(await system.db.models.Campaign.countDocuments({ campaignId: campaign.campaignId })).toBe(0);
 
     expect(problems).toEqual([]);
   });

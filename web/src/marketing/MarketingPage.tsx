@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../api';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
+import { SegmentForm, type FieldSpec } from './SegmentForm';
 import { SEGMENT_NAMES, text, type TextKey } from './text';
 
 type Call = <T>(path: string, opts?: { method?: string; body?: unknown }) => Promise<T>;
@@ -89,6 +90,7 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
   const tr = (key: TextKey, vars?: Record<string, string | number>) => text(lang, key, vars);
   const [segments, setSegments] = useState<Array<{ segment: Segment; customers: number }>>([]);
   const [marketerSegments, setMarketerSegments] = useState<MarketerSegment[]>([]);
+  const [fieldSpecs, setFieldSpecs] = useState<FieldSpec[]>([]);
   const [campaigns, setCampaigns] = useState<CampaignSummary[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<CampaignDetail>();
@@ -109,11 +111,12 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
     () =>
       attempt(async () => {
         const [seg, list] = await Promise.all([
-          call<{ rfm: Array<{ segment: Segment; customers: number }>; segments: MarketerSegment[] }>('/api/segments'),
+          call<{ rfm: Array<{ segment: Segment; customers: number }>; segments: MarketerSegment[]; fieldSpecs: FieldSpec[] }>('/api/segments'),
           call<{ campaigns: CampaignSummary[] }>('/api/campaigns'),
         ]);
         setSegments(seg.rfm);
         setMarketerSegments(seg.segments);
+        setFieldSpecs(seg.fieldSpecs);
         setCampaigns(list.campaigns);
       }),
     [attempt, call],
@@ -188,7 +191,29 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
               </li>
             ))}
           </ul>
+          <h3>{tr('marketerSegments')}</h3>
+          {marketerSegments.length === 0 ? (
+            <p className="muted">{tr('noMarketerSegments')}</p>
+          ) : (
+            <ul className="marketer-segments" aria-label={tr('marketerSegments')}>
+              {marketerSegments.map((m) => (
+                <li key={m.segmentId}>{m.name}</li>
+              ))}
+            </ul>
+          )}
         </section>
+
+        <SegmentForm
+          call={call}
+          fields={fieldSpecs}
+          onSaved={(message) =>
+            void attempt(async () => {
+              setDone(message);
+              await load();
+            })
+          }
+          onError={setError}
+        />
 
         <CampaignForm
           call={call}
@@ -227,14 +252,14 @@ function Console({ session, call, onSignOut }: { session: StaffSession; call: Ca
               </p>
               <div className="actions">
                 {detail.status === 'active' ? (
-                  <button type="button" onClick={() => void act(`/api/campaigns/${detail.campaignId}/pause`, 'POST')}>{tr('pause')}</button>
+                  <button type="button" onClick={() => void act(`/api/campaigns/${detail.campaignId}/pause`, 'POST', 'pausedDone')}>{tr('pause')}</button>
                 ) : (
-                  <button type="button" onClick={() => void act(`/api/campaigns/${detail.campaignId}/resume`, 'POST')}>{tr('resume')}</button>
+                  <button type="button" onClick={() => void act(`/api/campaigns/${detail.campaignId}/resume`, 'POST', 'resumedDone')}>{tr('resume')}</button>
                 )}
                 <button type="button" disabled={detail.status !== 'active'} onClick={() => void act(`/api/campaigns/${detail.campaignId}/trigger`, 'POST', 'triggered')}>
                   {tr('trigger')}
                 </button>
-                <button type="button" className="danger" onClick={() => void act(`/api/campaigns/${detail.campaignId}`, 'DELETE')}>{tr('remove')}</button>
+                <button type="button" className="danger" onClick={() => void act(`/api/campaigns/${detail.campaignId}`, 'DELETE', 'deletedDone')}>{tr('remove')}</button>
               </div>
               <RunList runs={detail.runs} />
               {report && <FunnelTable report={report} />}

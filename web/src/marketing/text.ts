@@ -71,6 +71,24 @@ const TEXT = {
   error: { zh: '出错了:{message}', en: 'Something went wrong: {message}' },
   active: { zh: '进行中', en: 'active' },
   paused: { zh: '已暂停', en: 'paused' },
+  pausedDone: { zh: '活动已暂停', en: 'Campaign paused' },
+  resumedDone: { zh: '活动已恢复', en: 'Campaign resumed' },
+  deletedDone: { zh: '活动已删除', en: 'Campaign deleted' },
+  newSegment: { zh: '新建自定义客群', en: 'New marketer segment' },
+  segmentName: { zh: '客群名称', en: 'Segment name' },
+  conditions: { zh: '条件(同时满足)', en: 'Conditions (all must hold)' },
+  field: { zh: '字段', en: 'Field' },
+  operator: { zh: '关系', en: 'Operator' },
+  value: { zh: '值', en: 'Value' },
+  listHint: { zh: '多个值用逗号分隔', en: 'separate values with commas' },
+  addCondition: { zh: '添加条件', en: 'Add condition' },
+  removeCondition: { zh: '删除此条件', en: 'Remove condition' },
+  countCustomers: { zh: '预估人数', en: 'Count customers' },
+  segmentSize: { zh: '符合条件的客户:{n} 位', en: 'Matches {n} customers' },
+  saveSegment: { zh: '保存客群', en: 'Save segment' },
+  segmentSaved: { zh: '客群“{name}”已保存,共 {n} 位客户', en: 'Segment “{name}” saved: {n} customers' },
+  marketerSegments: { zh: '自定义客群', en: 'Marketer segments' },
+  noMarketerSegments: { zh: '还没有自定义客群', en: 'No marketer segments yet' },
 } as const;
 
 export type TextKey = keyof typeof TEXT;
@@ -89,3 +107,32 @@ export const SEGMENT_NAMES = {
   lost: { zh: '已流失', en: 'Lost' },
   unscored: { zh: '未评分', en: 'Unscored' },
 } as const;
+
+/** The profile fields a marketer segment may filter on (see domain/marketing/segment-filter.ts). */
+export const FIELD_NAMES: Record<string, { zh: string; en: string }> = {
+  tier: { zh: '会员等级', en: 'Tier' },
+  lang: { zh: '语言', en: 'Language' },
+  tags: { zh: '标签', en: 'Tags' },
+  rfmSegment: { zh: 'RFM 客群', en: 'RFM segment' },
+  recencyScore: { zh: '最近购买得分 (R)', en: 'Recency score (R)' },
+  frequencyScore: { zh: '购买频次得分 (F)', en: 'Frequency score (F)' },
+  monetaryScore: { zh: '消费金额得分 (M)', en: 'Monetary score (M)' },
+  purchases: { zh: '购买次数', en: 'Purchases' },
+  spend: { zh: '累计消费(元)', en: 'Total spend (¥)' },
+  daysSinceLastPurchase: { zh: '距上次购买天数', en: 'Days since last purchase' },
+  smsConsent: { zh: '同意短信营销', en: 'SMS consent' },
+  emailConsent: { zh: '同意邮件营销', en: 'E-mail consent' },
+  wechatConsent: { zh: '同意微信营销', en: 'WeChat consent' },
+  appConsent: { zh: '同意 App 营销', en: 'App consent' },
+};
+
+export const OPERATOR_NAMES: Record<string, { zh: string; en: string }> = {
+  eq: { zh: '等于', en: 'is' },
+  ne: { zh: '不等于', en: 'is not' },
+  in: { zh: '属于其一', en: 'is one of' },
+  gt: { zh: '大于', en: 'more than' },
+  gte: { zh: '不少于', en: 'at least' },
+  lt: { zh: '小于', en: 'less than' },
+  lte: { zh: '不超过', en: 'at most' },
+  contains: { zh: '包含', en: 'contains' },
+};
