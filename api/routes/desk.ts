@@ -157,11 +157,26 @@ export function deskRoutes(table: RouteTable, deps: { desk: DeskService; models:
   table.add({
     method: 'get',
     path: '/api/desk/overview',
-    summary: "Supervisor view: queue lengths, waiting work, agents' load and recent alerts",
+    summary: "Supervisor view: queue lengths, waiting work, agents' load, open (unacknowledged) alerts and the latest queue notices",
     tags: ['desk'],
     access: { roles: ['supervisor'] },
     responses: { 200: { description: 'The overview' } },
     handler: async () => ({ body: await desk.overview() }),
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/alerts/:alertKey/acknowledge',
+    summary: 'Acknowledge an alert: it leaves the open alerts on the overview (who and when are kept, and audited)',
+    tags: ['desk'],
+    access: { roles: ['supervisor'] },
+    params: z.strictObject({ alertKey: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'an alert key as the overview lists it, such as ESC-0123456789:first_response_breach') }),
+    responses: { 200: { description: 'The alert, acknowledged (by whoever did it first)' }, 404: { description: 'No such alert' } },
+    handler: async ({ params, principal, actor, origin }) => {
+      const { alert, changed } = await desk.acknowledgeAlert(params.alertKey, staffId(principal));
+      if (changed) await deps.audit.record({ actor, action: 'alert.acknowledge', target: { type: 'alert', id: params.alertKey }, details: { kind: alert.kind, escalationId: alert.escalationId }, ...origin });
+      return { body: alert };
+    },
   });
 
   table.add({

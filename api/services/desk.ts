@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import mongoose from 'mongoose';
 import type { Models } from '../../activities/db/models';
 import { routerMessenger } from '../../activities/escalation';
 import type { AgentStatus } from '../../domain/escalation/assignment';
@@ -10,6 +11,10 @@ import { acceptUpdate, escalationViewQuery, handBackUpdate, reassignUpdate, repl
 import { HttpError, notFound } from '../errors';
 
 const RECENT_EVENTS = 8;
+/** The alert every hand-off raises when it enters its queue: news, not something to act on. */
+const QUEUED_NOTICE = 'queued';
+const OPEN_ALERTS_SHOWN = 50;
+const NOTICES_SHOWN = 20;
 const ENDED_STATUSES: ReadonlySet<string> = new Set(['resolved', 'handed_back', 'withdrawn']);
 const RECENT_ORDERS = 5;
 const RECENT_CONVERSATIONS = 5;
@@ -140,16 +145,31 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       return act(escalationId, (h) => h.executeUpdate(reassignUpdate, { args: [input] }));
     },
 
+    /** Alerts that need someone to act, until a supervisor acknowledges them; "work is waiting" notices are listed apart. */
     async overview() {
-      const [snapshot, alerts, agents] = await Promise.all([
+      const [snapshot, alerts, notices, agents] = await Promise.all([
         routerSnapshot(),
-        models.Alert.find({}, { _id: 0, __v: 0 }).sort({ at: -1 }).limit(50).lean(),
+        models.Alert.find({ kind: mongoose.trusted({ $ne: QUEUED_NOTICE }), acknowledgedAt: mongoose.trusted({ $exists: false }) }, { _id: 0, __v: 0 }).sort({ at: -1 }).limit(OPEN_ALERTS_SHOWN).lean(),
+        models.Alert.find({ kind: QUEUED_NOTICE }, { _id: 0, __v: 0 }).sort({ at: -1 }).limit(NOTICES_SHOWN).lean(),
         models.Agent.find({}, { _id: 0, agentId: 1, displayName: 1, status: 1, capacity: 1, skills: 1 }).lean(),
       ]);
       const load = new Map(snapshot?.agents.map((a) => [a.agentId, a.load]) ?? []);
       const queues: Record<string, number> = {};
       for (const task of snapshot?.waiting ?? []) queues[task.queue] = (queues[task.queue] ?? 0) + 1;
-      return { queues, waiting: snapshot?.waiting ?? [], agents: agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 })), alerts };
+      return { queues, waiting: snapshot?.waiting ?? [], agents: agents.map((a) => ({ ...a, load: load.get(a.agentId) ?? 0 })), alerts, notices };
+    },
+
+    /** Marks an alert as seen to; the first acknowledgement stands, and acknowledging again changes nothing. */
+    async acknowledgeAlert(alertKey: string, supervisorId: string) {
+      // FerretDB takes no projection on findAndModify: the stored ids are dropped here instead.
+      const acknowledged = await models.Alert.findOneAndUpdate({ alertKey, acknowledgedAt: mongoose.trusted({ $exists: false }) }, { $set: { acknowledgedBy: supervisorId, acknowledgedAt: new Date() } }, { new: true }).lean();
+      if (acknowledged) {
+        const { _id, __v, ...alert } = acknowledged;
+        return { alert, changed: true };
+      }
+      const existing = await models.Alert.findOne({ alertKey }, { _id: 0, __v: 0 }).lean();
+      if (!existing) throw notFound(`Alert "${alertKey}"`);
+      return { alert: existing, changed: false };
     },
   };
 

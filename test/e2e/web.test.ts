@@ -17,7 +17,8 @@ beforeAll(async () => {
   await ensurePagesBuilt();
   browser = await launchBrowser();
   // The pages need no inbound e-mail, and its fixed port would clash with another test run on this machine.
-  system = await startTestSystem('web', { SMTP_INBOUND_ENABLED: 'false' });
+  // A complaint nobody can be told misses its acknowledgement within seconds, raising a real alert.
+  system = await startTestSystem('web', { SMTP_INBOUND_ENABLED: 'false', COMPLAINT_ACK_SLA: '3s' });
   // The first turn of a fresh worker trains the language model; pay for it here, not inside a page wait.
   const warmUp = await http(system.api.url, 'POST', '/api/conversations/e2e-warm-up/messages', {
     token: await system.token('ops'),
@@ -211,12 +212,14 @@ describe('the web pages', () => {
 
     await supervisor.getByRole('link', { name: 'Supervisor' }).click();
     const agentRow = supervisor.locator('section[aria-labelledby="agents-title"] tr', { hasText: '李客服 Li' });
-    await expect(agentRow.textContent()).resolves.toContain('Online');
-    await supervisor.locator('.alerts li', { hasText: escalationId }).first().waitFor();
+    await expect(agentRow.getByLabel('Set status of 李客服 Li').inputValue()).resolves.toBe('online');
+    // Joining a queue is news, not an alert to act on: it is listed apart.
+    await supervisor.locator('.notices li', { hasText: escalationId }).first().waitFor();
+    await expect(supervisor.locator('.alerts li', { hasText: escalationId }).count()).resolves.toBe(0);
     const openRow = supervisor.locator('section[aria-labelledby="open-title"] tr', { hasText: escalationId });
-    await expect(openRow.textContent()).resolves.toContain('finance');
+    await expect(openRow.textContent()).resolves.toContain('Finance');
     await supervisor.getByRole('heading', { name: 'Desk report (last 30 days)' }).waitFor();
-    await supervisor.locator('section[aria-labelledby="report-title"] tbody th', { hasText: 'finance' }).waitFor();
+    await supervisor.locator('section[aria-labelledby="report-title"] tbody th', { hasText: 'Finance' }).waitFor();
 
     await openRow.getByLabel(`Reassign ${escalationId} to`).selectOption('agent');
     await openRow.getByRole('button', { name: 'Reassign' }).click();
@@ -276,6 +279,36 @@ describe('the web pages', () => {
     await agent.getByRole('button', { name: 'Sign out' }).click();
     await agent.getByLabel('Username').waitFor();
     expect((await system.db.models.Agent.findOne({ agentId: 'agent' }).lean())?.status).toBe('offline');
+  });
+
+  it("lets a supervisor read alerts in either language, acknowledge one that needs action, and set an agent's status", async () => {
+    await system.db.models.Customer.create({ customerId: 'c-e2e-no-contact', name: '赵六', tier: 'standard', lang: 'zh' });
+    const started = await http(system.api.url, 'POST', '/api/cases', { token: await system.token('ops'), body: { type: 'complaint', customerId: 'c-e2e-no-contact', details: '发票一直没有开' } });
+    expect(started.status, started.text).toBe(201);
+    const caseId = started.json.caseId as string;
+    await eventually(async () => (await system.db.models.Alert.findOne({ escalationId: caseId, kind: 'complaint_ack_missed' }).lean()) ?? undefined, 'the missed-acknowledgement alert');
+
+    const supervisor = await open('/supervisor', 'en-US');
+    await signIn(supervisor, 'supervisor', 'loopdesk-demo');
+    const alert = supervisor.locator('.alerts li', { hasText: caseId });
+    await alert.getByText('Complaint not acknowledged in time').waitFor();
+    await expect(alert.textContent()).resolves.toContain('Complaints · High');
+    await supervisor.getByRole('button', { name: '中文' }).click();
+    await alert.getByText('投诉未按时受理').waitFor();
+    await expect(alert.textContent()).resolves.toContain('投诉 · 高');
+    await supervisor.getByRole('button', { name: 'English' }).click();
+
+    await alert.getByRole('button', { name: `Acknowledge Complaint not acknowledged in time on ${caseId}` }).click();
+    await supervisor.getByText(`Acknowledged: Complaint not acknowledged in time on ${caseId}`).waitFor();
+    await expect(supervisor.locator('.alerts li', { hasText: caseId }).count()).resolves.toBe(0);
+    const row = await system.db.models.Alert.findOne({ escalationId: caseId, kind: 'complaint_ack_missed' }).lean();
+    expect(row).toMatchObject({ acknowledgedBy: 'supervisor', acknowledgedAt: expect.any(Date) as unknown });
+    await expect(system.db.models.AuditEntry.countDocuments({ action: 'alert.acknowledge', 'actor.id': 'supervisor', 'target.id': row?.alertKey })).resolves.toBe(1);
+
+    await supervisor.getByLabel('Set status of 李客服 Li').selectOption('away');
+    await supervisor.getByText('李客服 Li is now Away').waitFor();
+    expect((await system.db.models.Agent.findOne({ agentId: 'agent' }).lean())?.status).toBe('away');
+    expect((await http(system.api.url, 'POST', `/api/cases/${caseId}/cancel`, { token: await system.token('ops'), body: { reason: 'test over' } })).status).toBe(200);
   });
 
   it('raised no script errors and no Content-Security-Policy violations on any page', () => {

@@ -204,4 +204,27 @@ describe('the desk through the API', () => {
     expect(await detail(escalationId)).toMatchObject({ status: 'active', agentId: 'agent' });
     expect((await api('POST', `/api/escalations/${escalationId}/resolve`, agent, {})).status).toBe(200);
   });
+
+  it('lists open alerts that need action apart from queue notices, until a supervisor acknowledges them', async () => {
+    const breach = await system.db.models.Alert.findOne({ kind: 'first_response_breach' }).lean();
+    expect(breach, 'the breach from the restart test').toBeTruthy();
+    const before = (await api('GET', '/api/desk/overview', supervisor)).json as { alerts: Array<{ alertKey: string; kind: string }>; notices: Array<{ kind: string }> };
+    expect(before.alerts.map((a) => a.alertKey)).toContain(breach!.alertKey);
+    expect(before.alerts.some((a) => a.kind === 'queued')).toBe(false);
+    expect(before.notices.length).toBeGreaterThan(0);
+    expect(before.notices.every((n) => n.kind === 'queued')).toBe(true);
+
+    const path = `/api/alerts/${encodeURIComponent(breach!.alertKey)}/acknowledge`;
+    expect((await api('POST', path, agent)).status).toBe(403);
+    const unknown = await api('POST', '/api/alerts/ESC-0000000000:first_response_breach/acknowledge', supervisor);
+    expect(unknown.status, unknown.text).toBe(404);
+    const acked = await api('POST', path, supervisor);
+    expect(acked.status, acked.text).toBe(200);
+    expect(acked.json).toMatchObject({ alertKey: breach!.alertKey, acknowledgedBy: 'supervisor' });
+    const again = await api('POST', path, supervisor);
+    expect(again.json.acknowledgedAt).toBe(acked.json.acknowledgedAt);
+    expect(await system.db.models.AuditEntry.countDocuments({ action: 'alert.acknowledge', 'target.id': breach!.alertKey })).toBe(1);
+    const after = (await api('GET', '/api/desk/overview', supervisor)).json as { alerts: Array<{ alertKey: string }> };
+    expect(after.alerts.map((a) => a.alertKey)).not.toContain(breach!.alertKey);
+  });
 });

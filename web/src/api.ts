@@ -232,13 +232,18 @@ export interface Alert {
   conversationId: string;
   agentId?: string;
   at: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
 }
 
 export interface DeskOverview {
   queues: Record<string, number>;
   waiting: Array<{ escalationId: string; queue: string; priority: string; enqueuedAt: number; onlyAgent?: string }>;
   agents: Array<Omit<Agent, 'load'> & { load: number }>;
+  /** Open alerts: those that need action, until a supervisor acknowledges them. */
   alerts: Alert[];
+  /** The latest "work joined a queue" notices. */
+  notices?: Alert[];
 }
 
 export interface DeskReportGroup {

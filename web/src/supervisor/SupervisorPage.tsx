@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type DeskOverview, type DeskReport, type EscalationSummary } from '../api';
+import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type Alert, type AgentStatus, type DeskOverview, type DeskReport, type EscalationSummary } from '../api';
 import { statusLabel, useDocumentTitle, useI18n } from '../i18n';
+import { valueLabel } from '../labels';
 import { formatDuration, formatTime, useDebounced, useEventStream, useNow } from '../live';
 import { LoginForm, StaffHeader, useStaffSession, type StaffSession } from '../staff';
 import { ApprovalsPanel } from '../cases/ApprovalsPanel';
@@ -11,6 +12,7 @@ type GroupBy = DeskReport['groupBy'];
 const LIVE_EVENTS = ['escalation_updated', 'alert'] as const;
 const GROUPINGS: readonly GroupBy[] = ['queue', 'agent', 'day'];
 const REFRESH_MS = 30_000;
+const STATUSES: readonly AgentStatus[] = ['online', 'away', 'offline'];
 
 export function SupervisorPage() {
   const { t } = useI18n();
@@ -97,7 +99,30 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
     }
   }
 
+  async function acknowledge(alert: Alert) {
+    setDone(undefined);
+    try {
+      await call(`/api/alerts/${encodeURIComponent(alert.alertKey)}/acknowledge`, { method: 'POST', body: {} });
+      setDone(t('sv.acknowledged', { kind: valueLabel(lang, 'alertKind', alert.kind), id: alert.escalationId }));
+      await loadDesk();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+
+  async function setAgentStatus(agentId: string, displayName: string, status: AgentStatus) {
+    setDone(undefined);
+    try {
+      await call(`/api/agents/${encodeURIComponent(agentId)}/status`, { method: 'PUT', body: { status } });
+      setDone(t('sv.statusSet', { agent: displayName, status: t(`status.${status}`) }));
+      await loadDesk();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+
   const agents = overview?.agents ?? [];
+  const alertClass = (kind: string) => (kind.endsWith('breach') ? 'breach' : kind.endsWith('warning') ? 'warn' : '');
   return (
     <>
       <StaffHeader title={t('sv.title')} user={session.user} onSignOut={onSignOut}>
@@ -124,7 +149,7 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
               {QUEUES.map((queue) => (
                 <li key={queue}>
                   <span className="big">{overview.queues[queue] ?? 0}</span>
-                  <span>{queue}</span>
+                  <span>{valueLabel(lang, 'queue', queue)}</span>
                 </li>
               ))}
             </ul>
@@ -147,8 +172,8 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
                       <td>
                         <code>{task.escalationId}</code>
                       </td>
-                      <td>{task.queue}</td>
-                      <td>{task.priority}</td>
+                      <td>{valueLabel(lang, 'queue', task.queue)}</td>
+                      <td>{valueLabel(lang, 'priority', task.priority)}</td>
                       <td>{formatDuration(now - task.enqueuedAt)}</td>
                     </tr>
                   ))}
@@ -173,7 +198,16 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
                   <tr key={agent.agentId}>
                     <td>{agent.displayName}</td>
                     <td>
-                      <span className={`badge agent-${agent.status}`}>{t(`status.${agent.status}` as const)}</span>
+                      <label className="visually-hidden" htmlFor={`status-${agent.agentId}`}>
+                        {t('sv.setStatus', { agent: agent.displayName })}
+                      </label>
+                      <select id={`status-${agent.agentId}`} className={`badge agent-${agent.status}`} value={agent.status} onChange={(e) => void setAgentStatus(agent.agentId, agent.displayName, e.target.value as AgentStatus)}>
+                        {STATUSES.map((status) => (
+                          <option key={status} value={status}>
+                            {t(`status.${status}`)}
+                          </option>
+                        ))}
+                      </select>
                     </td>
                     <td>
                       <meter min={0} max={agent.capacity} value={agent.load} aria-label={`${agent.displayName} ${t('sv.load')}`} /> {agent.load}/{agent.capacity}
@@ -207,8 +241,8 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
                       <td>
                         <code>{e.escalationId}</code>
                       </td>
-                      <td>{e.queue}</td>
-                      <td>{e.priority}</td>
+                      <td>{e.queue ? valueLabel(lang, 'queue', e.queue) : '—'}</td>
+                      <td>{e.priority ? valueLabel(lang, 'priority', e.priority) : '—'}</td>
                       <td>
                         <span className={`badge status-${e.status}`}>{statusLabel(t, e.status)}</span>
                       </td>
@@ -230,10 +264,30 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
               <p className="muted">{t('common.none')}</p>
             ) : (
               <ul className="alerts">
-                {overview.alerts.slice(0, 15).map((alert) => (
-                  <li key={alert.alertKey} className={alert.kind.endsWith('breach') ? 'breach' : alert.kind.endsWith('warning') ? 'warn' : ''}>
-                    <time dateTime={alert.at}>{formatTime(alert.at, lang)}</time> <strong>{alert.kind.endsWith('breach') ? `${t('sv.breach')}: ` : ''}{alert.kind}</strong> · <code>{alert.escalationId}</code> · {alert.queue} · {alert.priority}
-                    {alert.agentId ? ` · ${alert.agentId}` : ''}
+                {overview.alerts.map((alert) => (
+                  <li key={alert.alertKey} className={alertClass(alert.kind)}>
+                    <time dateTime={alert.at}>{formatTime(alert.at, lang)}</time>{' '}
+                    <strong>
+                      {alert.kind.endsWith('breach') ? `${t('sv.breach')}: ` : ''}
+                      {valueLabel(lang, 'alertKind', alert.kind)}
+                    </strong>{' '}
+                    · <code>{alert.escalationId}</code> · {valueLabel(lang, 'queue', alert.queue)} · {valueLabel(lang, 'priority', alert.priority)}
+                    {alert.agentId ? ` · ${alert.agentId}` : ''}{' '}
+                    <button type="button" aria-label={t('sv.acknowledgeAlert', { kind: valueLabel(lang, 'alertKind', alert.kind), id: alert.escalationId })} onClick={() => void acknowledge(alert)}>
+                      {t('sv.acknowledge')}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3 id="notices-title">{t('sv.notices')}</h3>
+            {(overview.notices ?? []).length === 0 ? (
+              <p className="muted">{t('common.none')}</p>
+            ) : (
+              <ul className="notices" aria-labelledby="notices-title">
+                {(overview.notices ?? []).slice(0, 10).map((notice) => (
+                  <li key={notice.alertKey}>
+                    <time dateTime={notice.at}>{formatTime(notice.at, lang)}</time> <code>{notice.escalationId}</code> · {valueLabel(lang, 'queue', notice.queue)} · {valueLabel(lang, 'priority', notice.priority)}
                   </li>
                 ))}
               </ul>
@@ -281,7 +335,7 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
                       )}
                       {report.groups.map((g) => (
                         <tr key={g.group}>
-                          <th scope="row">{g.group}</th>
+                          <th scope="row">{groupBy === 'queue' ? valueLabel(lang, 'queue', g.group) : g.group}</th>
                           <td>{g.escalations}</td>
                           <td>{g.resolved}</td>
                           <td>{duration(g.firstResponseAvgMs)}</td>
@@ -323,7 +377,7 @@ function ReassignForm({ escalationId, agents, onReassign }: { escalationId: stri
         <option value="">{t('sv.reroute')}</option>
         {agents.map((a) => (
           <option key={a.agentId} value={a.agentId}>
-            {a.displayName} ({a.status}, {a.load}/{a.capacity})
+            {a.displayName} ({t(`status.${a.status}`)}, {a.load}/{a.capacity})
           </option>
         ))}
       </select>
