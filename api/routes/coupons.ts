@@ -6,7 +6,6 @@ import type { EventIngest } from '../../activities/marketing/events';
 import { COUPON_CODE_PATTERN } from '../../domain/marketing/coupons';
 import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
-import type { OptOutService } from '../services/marketing-opt-out';
 import { customerIdSchema } from './profiles';
 
 const codeParams = z.strictObject({ code: z.string().regex(COUPON_CODE_PATTERN, 'a coupon code such as LD1A2B3C4D5E: 4-32 capital letters and digits') });
@@ -32,8 +31,8 @@ const REFUSALS = {
   422: { description: 'The order is below the coupon\'s threshold' },
 };
 
-/** Checking and redeeming coupons from the shop's checkout (an API key with the ops role), and the public one-click unsubscribe. */
-export function couponRoutes(table: RouteTable, deps: { coupons: CouponLedger; ingest: EventIngest; audit: AuditLog; optOut: OptOutService }): void {
+/** Checking and redeeming coupons from the shop's checkout (an API key with the ops role). */
+export function couponRoutes(table: RouteTable, deps: { coupons: CouponLedger; ingest: EventIngest; audit: AuditLog }): void {
   table.add({
     method: 'get',
     path: '/api/coupons/:code',
@@ -83,20 +82,4 @@ export function couponRoutes(table: RouteTable, deps: { coupons: CouponLedger; i
     },
   });
 
-  table.add({
-    method: 'post',
-    path: '/api/unsubscribe',
-    summary:
-      "One-click unsubscribe from marketing e-mail (RFC 8058): the List-Unsubscribe link of each marketing e-mail, POSTed by the mail client with the body List-Unsubscribe=One-Click. Withdraws the customer's e-mail consent; using a link again changes nothing",
-    tags: ['coupons'],
-    access: { public: true },
-    query: z.object({ token: z.string().min(1, 'token is required').max(600).describe('The signed, expiring token from the link') }),
-    responses: {
-      200: { description: 'Unsubscribed (or already)', schema: z.object({ unsubscribed: z.literal(true), channel: z.literal('email'), alreadyUnsubscribed: z.boolean() }) },
-      400: { description: 'Not an unsubscribe token' },
-      403: { description: 'A token this server did not sign, or one that has expired' },
-      404: { description: 'The customer is no longer on record' },
-    },
-    handler: async ({ query, origin }) => ({ body: await deps.optOut.unsubscribeByToken(query.token, origin) }),
-  });
 }

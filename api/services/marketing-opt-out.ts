@@ -42,6 +42,17 @@ export function createOptOutService(deps: { client: Client; models: Models; task
     }
   }
 
+  /** The customer an unsubscribe token was signed for; a 400 or 403 naming what is wrong with it. */
+  function customerOfToken(token: string): string {
+    const secret = deps.settings.email.unsubscribe?.secret;
+    if (!secret) throw new HttpError(404, 'not_configured', 'One-click unsubscribe is not configured on this server.');
+    const verified = verifyUnsubscribeToken(secret, token);
+    if ('customerId' in verified) return verified.customerId;
+    if (verified.problem === 'malformed') throw new HttpError(400, 'invalid_token', 'token is not an unsubscribe token: use the whole link from the List-Unsubscribe header of the e-mail.');
+    if (verified.problem === 'expired') throw new HttpError(403, 'token_expired', 'This unsubscribe link has expired: use the link in a newer e-mail, or reply STOP / 退订 to any of our messages.');
+    throw new HttpError(403, 'token_mismatch', 'This unsubscribe link was not issued by this server (its signature does not match).');
+  }
+
   return {
     /**
      * An inbound message that is only an opt-out keyword: consent withdrawn for that channel and a
@@ -74,16 +85,11 @@ export function createOptOutService(deps: { client: Client; models: Models; task
       return { conversationId: ctx.conversationId, messageId, reply: text, citations: [], lang, turn: 0, intent: 'opt_out', handedOff: false };
     },
 
+    customerOfToken,
+
     /** RFC 8058 one-click unsubscribe: the signed token names the customer; a repeat changes nothing. */
     async unsubscribeByToken(token: string, origin: { ip?: string; userAgent?: string }): Promise<{ unsubscribed: true; channel: 'email'; alreadyUnsubscribed: boolean }> {
-      const secret = deps.settings.email.unsubscribe?.secret;
-      if (!secret) throw new HttpError(404, 'not_configured', 'One-click unsubscribe is not configured on this server.');
-      const verified = verifyUnsubscribeToken(secret, token);
-      if ('problem' in verified) {
-        if (verified.problem === 'malformed') throw new HttpError(400, 'invalid_token', 'token is not an unsubscribe token: use the whole link from the List-Unsubscribe header of the e-mail.');
-        if (verified.problem === 'expired') throw new HttpError(403, 'token_expired', 'This unsubscribe link has expired: use the link in a newer e-mail, or reply STOP / 退订 to any of our messages.');
-        throw new HttpError(403, 'token_mismatch', 'This unsubscribe link was not issued by this server (its signature does not match).');
-      }
+      const verified = { customerId: customerOfToken(token) };
       const customer = await models.Customer.findOne({ customerId: verified.customerId }, { consent: 1 }).lean();
       if (!customer) throw new HttpError(404, 'unknown_customer', 'The customer this link was sent to is no longer on record; nothing more will be sent to them.');
       const wasConsenting = customer.consent?.email === true;

@@ -12,6 +12,7 @@ import { eventRoutes } from '../routes/events';
 import { experimentRoutes } from '../routes/experiments';
 import { profileRoutes } from '../routes/profiles';
 import { segmentRoutes } from '../routes/segments';
+import { unsubscribeRoutes } from '../routes/unsubscribe';
 import { createMarketingService, type MarketingService } from './marketing';
 import type { OptOutService } from './marketing-opt-out';
 import { createProfileService } from './marketing-profiles';
@@ -27,6 +28,7 @@ export function marketingRoutes(table: RouteTable, deps: { client: Client; model
   segmentRoutes(table, { marketing, profiles, audit: deps.audit });
   campaignRoutes(table, { marketing, audit: deps.audit });
   experimentRoutes(table, { marketing, audit: deps.audit });
-  couponRoutes(table, { coupons: createCouponLedger(deps.models), ingest, audit: deps.audit, optOut: deps.optOut });
+  couponRoutes(table, { coupons: createCouponLedger(deps.models), ingest, audit: deps.audit });
+  unsubscribeRoutes(table, { optOut: deps.optOut });
   return marketing;
 }

@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kickOutbox } from '../../activities/channels/outbox';
 import { signedHeaders, wechatSignature } from '../../domain/channels/signatures';
+import { createWechatCipher, decodeEncodingAesKey, decryptWechatMessage } from '../../domain/channels/wechat-crypto';
 import { conversationWorkflowId } from '../../domain/conversation';
 import { signUnsubscribeToken } from '../../domain/marketing/unsubscribe-token';
 import { startFakeAppBackend, startFakeSmsGateway, startSmtpSink } from '../helpers/fake-channel-peers';
@@ -18,6 +19,8 @@ import { http, startTestSystem, type TestSystem } from '../helpers/stack';
 const SMS_SECRET = 'sms-signing-secret-for-opt-out';
 const APP_SECRET = 'app-webhook-secret-for-opt-out';
 const WECHAT_TOKEN = 'wxoptout';
+const WECHAT_APP_ID = 'wx-optout-app';
+const ENCODING_AES_KEY = 'F5vH4zDQVN358OadvKmUOFBBkD0kNL6Qf/Z6k1+l4mY';
 
 let system: TestSystem;
 let sms: Awaited<ReturnType<typeof startFakeSmsGateway>>;
@@ -34,6 +37,9 @@ beforeAll(async () => {
     APP_WEBHOOK_URL: appBackend.url,
     APP_WEBHOOK_SECRET: APP_SECRET,
     WECHAT_TOKEN,
+    // Compatible mode: plaintext and encrypted pushes are both taken.
+    WECHAT_APP_ID,
+    WECHAT_ENCODING_AES_KEY: ENCODING_AES_KEY,
     SMTP_RELAY_HOST: '127.0.0.1',
     SMTP_RELAY_PORT: String(sink.port),
     EMAIL_FROM: 'Shop <news@shop.example>',
@@ -141,6 +147,22 @@ describe('replying TD / STOP', () => {
     const row = await system.db.models.Delivery.findOne({ customerId: 'c-td-4', purpose: 'opt_out' }).lean();
     expect(row?.providerMessageId).toMatch(/^wechat-passive:/);
   });
+
+  it('on WeChat in encrypted mode answers with an encrypted passive reply', async () => {
+    await system.db.models.Customer.create({ customerId: 'c-td-5', name: 'Wei', lang: 'zh', wechatOpenId: 'o-td-5', consent: { wechat: true, sms: true } });
+    const wechat = createWechatCipher({ token: WECHAT_TOKEN, appId: WECHAT_APP_ID, encodingAesKey: ENCODING_AES_KEY });
+    const inner = `<xml><ToUserName><![CDATA[gh_loopdesk]]></ToUserName><FromUserName><![CDATA[o-td-5]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[ＳＴＯＰ]]></Content><MsgId>77002</MsgId></xml>`;
+    const sealed = wechat.seal(inner);
+    const query = new URLSearchParams({ signature: wechatSignature(WECHAT_TOKEN, sealed.timestamp, sealed.nonce), timestamp: sealed.timestamp, nonce: sealed.nonce, encrypt_type: 'aes', msg_signature: sealed.msgSignature });
+    const response = await fetch(`${system.api.url}/api/channels/wechat?${query}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: `<xml><ToUserName><![CDATA[gh_loopdesk]]></ToUserName><Encrypt><![CDATA[${sealed.encrypted}]]></Encrypt></xml>` });
+    const envelope = await response.text();
+    const encrypted = /<Encrypt><!\[CDATA\[([^\]]+)\]\]><\/Encrypt>/.exec(envelope)?.[1];
+    expect(encrypted, envelope).toBeDefined();
+    const opened = decryptWechatMessage(decodeEncodingAesKey(ENCODING_AES_KEY), encrypted!);
+    expect(opened.appId).toBe(WECHAT_APP_ID);
+    expect(opened.message).toContain('unsubscribed from marketing messages on WeChat');
+    expect((await profile('c-td-5'))?.consent).toMatchObject({ wechat: false, sms: true });
+  });
 });
 
 describe('List-Unsubscribe on marketing e-mail', () => {
@@ -161,6 +183,12 @@ describe('List-Unsubscribe on marketing e-mail', () => {
     expect(link).toBeDefined();
     const path = new URL(link!).pathname + new URL(link!).search;
 
+    // Opened in a browser (or by a link scanner), the link shows a page and changes nothing.
+    const opened = await fetch(`${system.api.url}${path}`);
+    expect(opened.headers.get('content-type')).toContain('text/html');
+    expect(await opened.text()).toMatch(/<form method="post" action="\/api\/unsubscribe\?token=[^"]+">/);
+    expect((await profile('c-mail-1'))?.consent?.email).toBe(true);
+
     const click = () => fetch(`${system.api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     const first = await click();
     expect(first.status).toBe(200);
@@ -168,6 +196,8 @@ describe('List-Unsubscribe on marketing e-mail', () => {
     expect((await profile('c-mail-1'))?.consent).toMatchObject({ email: false, sms: true });
     const again = await click();
     expect(await again.json()).toMatchObject({ alreadyUnsubscribed: true });
+    const fromPage = await fetch(`${system.api.url}${path}`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(await fromPage.text()).toContain('Unsubscribed');
     expect(await system.db.models.BehaviourEvent.countDocuments({ customerId: 'c-mail-1', type: 'unsubscribe' })).toBe(1);
     expect(await audits('c-mail-1')).toHaveLength(1);
 
