@@ -48,8 +48,25 @@ function view(row: CouponFacts & { source: string }, now: number): CouponView {
  * semantics; the coupon row's `redeemedAt` / `voidedAt` are then set from the winner.
  */
 export function createCouponLedger(models: Models) {
-  async function find(code: string) {
-    return models.Coupon.findOne({ code }).lean();
+  /**
+   * A marketing coupon, or else a goodwill coupon a case issued (no threshold; its settlement row
+   * alone says whether it was used), so the checkout redeems either through the same endpoint.
+   */
+  async function find(code: string): Promise<(CouponFacts & { source: string }) | undefined> {
+    const coupon = await models.Coupon.findOne({ code }).lean();
+    if (coupon) return coupon;
+    const goodwill = await models.GoodwillCoupon.findOne({ code }).lean();
+    if (!goodwill) return undefined;
+    const settled = await models.CouponSettlement.findOne({ code }, { outcome: 1, at: 1 }).lean();
+    return {
+      code,
+      customerId: goodwill.customerId,
+      amount: goodwill.amount,
+      threshold: 0,
+      expiresAt: goodwill.expiresAt,
+      source: `case:${goodwill.caseId}`,
+      ...(settled?.outcome === 'redeemed' ? { redeemedAt: settled.at } : settled?.outcome === 'voided' ? { voidedAt: settled.at } : {}),
+    };
   }
 
   /** Mirrors the settlement onto the coupon (again, harmlessly, after a crash between the two writes). */
@@ -104,7 +121,7 @@ export function createCouponLedger(models: Models) {
   return {
     async check(code: string, use: { customerId?: string; orderAmount?: number }, now = Date.now()): Promise<{ coupon?: CouponView; problem?: CouponProblem }> {
       const row = await find(code);
-      const problem = couponProblem(row ?? undefined, { ...use, now }, code);
+      const problem = couponProblem(row, { ...use, now }, code);
       return { ...(row ? { coupon: view(row, now) } : {}), ...(problem ? { problem } : {}) };
     },
 
@@ -116,7 +133,7 @@ export function createCouponLedger(models: Models) {
       const now = input.at.getTime();
       const redemptionKey = input.orderId ? `order:${input.orderId}` : `event:${input.eventId}`;
       const row = await find(input.code);
-      const problem = couponProblem(row ?? undefined, { customerId: input.customerId, ...(input.orderAmount !== undefined ? { orderAmount: input.orderAmount } : {}), now }, input.code);
+      const problem = couponProblem(row, { customerId: input.customerId, ...(input.orderAmount !== undefined ? { orderAmount: input.orderAmount } : {}), now }, input.code);
       if (!row) return { redeemed: false, problem: problem! };
       if (problem && problem.code !== 'coupon_already_redeemed') return { redeemed: false, problem };
       const result = await settle({

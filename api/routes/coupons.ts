@@ -8,7 +8,7 @@ import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
 import { customerIdSchema } from './profiles';
 
-const codeParams = z.strictObject({ code: z.string().regex(COUPON_CODE_PATTERN, 'a coupon code such as LD1A2B3C4D5E: 4-32 capital letters and digits') });
+const codeParams = z.strictObject({ code: z.string().regex(COUPON_CODE_PATTERN, 'a coupon code such as LD1A2B3C4D5E or GW-1A2B3C4D5E: 4-32 capital letters, digits and "-"') });
 const orderId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'an order id: 1-100 letters, digits or "_.:-"');
 const orderAmount = z.number().positive('orderAmount must be above 0').max(10_000_000);
 

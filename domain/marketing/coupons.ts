@@ -22,7 +22,8 @@ export interface CouponProblem {
   message: string;
 }
 
-export const COUPON_CODE_PATTERN = /^[A-Z0-9]{4,32}$/;
+/** Campaign and journey codes are capitals and digits; a case's goodwill codes start "GW-". */
+export const COUPON_CODE_PATTERN = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 
 const money = (n: number) => `¥${Number.isInteger(n) ? n : n.toFixed(2)}`;
 

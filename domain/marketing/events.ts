@@ -1,5 +1,6 @@
 /** The behaviour events the events API takes, validated before anything is stored. */
 import { z } from 'zod';
+import { COUPON_CODE_PATTERN } from './coupons';
 
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits and _ . : - (at most 128)');
 const sku = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a SKU such as PH-X5-128');
@@ -26,7 +27,7 @@ export const behaviourEventSchema = z.discriminatedUnion('type', [
     ...base,
     type: z.literal('coupon_redeemed'),
     properties: z.strictObject({
-      code: z.string().regex(/^[A-Z0-9]{4,32}$/, 'a coupon code such as LD1A2B3C4D5E'),
+      code: z.string().regex(COUPON_CODE_PATTERN, 'a coupon code such as LD1A2B3C4D5E or GW-1A2B3C4D5E'),
       orderId: id.optional(),
       amount: z.number().positive('amount must be above 0').max(10_000_000).optional().describe("The order's amount: checked against the coupon's threshold and counted as the conversion's revenue"),
     }),

@@ -78,6 +78,15 @@ describe('redeeming a coupon', () => {
     }
   });
 
+  it('redeems a goodwill coupon a case issued the same way, once', async () => {
+    await system.db.models.GoodwillCoupon.create({ caseId: 'case-cp-gw', code: 'GW-CP00001', customerId: 'c-cp-gw', amount: 50, expiresAt: new Date(Date.now() + DAY) });
+    const purchase = await http(system.api.url, 'POST', '/api/events', { token: ops, body: { eventId: 'ev-cp-gw', customerId: 'c-cp-gw', type: 'purchase', properties: { amount: 80, items: ['SKU-1'], couponCode: 'GW-CP00001' } } });
+    expect(purchase.status, purchase.text).toBe(202);
+    const again = await redeem('GW-CP00001', { customerId: 'c-cp-gw', orderAmount: 90, orderId: 'o-gw-2' });
+    expect(again.status).toBe(409);
+    expect((await http(system.api.url, 'GET', '/api/coupons/GW-CP00001', { token: ops })).json).toMatchObject({ coupon: { source: 'case:case-cp-gw', status: 'redeemed' } });
+  });
+
   it('is for the shop backend (ops), not for marketers or agents', async () => {
     const code = await coupon('c-cp-5');
     expect((await redeem(code, { customerId: 'c-cp-5', orderAmount: 300 }, marketer)).status).toBe(403);
