@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: Regist
 
   healthRoutes(table, { client: deps.client, connection: deps.db.connection });
   authRoutes(table, { models: deps.db.models, tokens, audit });
-  conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret, audit });
+  conversationRoutes(table, conversations, { tokens, widgetIdentitySecret: deps.config.widgetIdentitySecret, audit, desk });
   codecRoutes(table, { codec: deps.codec, audit });
   deskRoutes(table, { desk, models: deps.db.models, audit });
   const cases = createCaseService({ client: deps.client, models: deps.db.models, taskQueue: deps.config.temporal.taskQueue, cases: caseDepsFrom(deps.config) });

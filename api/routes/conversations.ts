@@ -7,6 +7,7 @@ import { CHANNELS, MAX_MESSAGE_LENGTH } from '../../domain/conversation';
 import { HttpError } from '../errors';
 import type { RouteTable } from '../route';
 import type { ConversationService } from '../services/conversations';
+import type { DeskService } from '../services/desk';
 
 export const conversationIdSchema = z
   .string()
@@ -84,7 +85,7 @@ export const PII_REVEAL_ROLES: readonly StaffRole[] = ['supervisor', 'admin'];
 export function conversationRoutes(
   table: RouteTable,
   conversations: ConversationService,
-  deps: { tokens: TokenService; widgetIdentitySecret: string; audit: AuditLog },
+  deps: { tokens: TokenService; widgetIdentitySecret: string; audit: AuditLog; desk: Pick<DeskService, 'heldEscalationFor'> },
 ): void {
   table.add({
     method: 'post',
@@ -132,6 +133,13 @@ export function conversationRoutes(
     },
   });
 
+  /** Closing under an agent would cut the customer off mid-hand-off and leave the agent's escalation with nobody to talk to. */
+  async function refuseWhileOnTheDesk(conversationId: string): Promise<void> {
+    const held = await deps.desk.heldEscalationFor(conversationId);
+    if (!held) return;
+    throw new HttpError(409, 'on_the_desk', `Conversation "${conversationId}" is with agent "${held.agentId ?? 'unknown'}" (${held.status}) as escalation ${held.escalationId}: resolve it or hand it back to the bot first, then close the conversation.`);
+  }
+
   table.add({
     method: 'post',
     path: '/api/conversations/:id/close',
@@ -139,8 +147,9 @@ export function conversationRoutes(
     tags: ['conversations'],
     access: { roles: ['ops', 'supervisor', 'agent'] },
     params,
-    responses: { 202: { description: 'Closing' }, 404: { description: 'No such conversation' }, 409: { description: 'Already closed' } },
+    responses: { 202: { description: 'Closing' }, 404: { description: 'No such conversation' }, 409: { description: 'Already closed, or an agent holds it (resolve or hand it back first)' } },
     handler: async ({ params: p }) => {
+      await refuseWhileOnTheDesk(p.id);
       await conversations.closeConversation(p.id);
       return { status: 202, body: { conversationId: p.id, closing: true } };
     },

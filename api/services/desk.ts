@@ -16,6 +16,7 @@ const QUEUED_NOTICE = 'queued';
 const OPEN_ALERTS_SHOWN = 50;
 const NOTICES_SHOWN = 20;
 const ENDED_STATUSES: ReadonlySet<string> = new Set(['resolved', 'handed_back', 'withdrawn']);
+const HELD_STATUSES = ['assigned', 'active', 'waiting_customer'];
 const RECENT_ORDERS = 5;
 const RECENT_CONVERSATIONS = 5;
 
@@ -102,6 +103,10 @@ export function createDeskService(deps: { client: Client; models: Models; taskQu
       if (filter.agentId) query.agentId = filter.agentId;
       return models.Escalation.find(query, { _id: 0, __v: 0, timeline: 0, requestKey: 0 }).sort({ createdAt: -1 }).limit(filter.limit).lean();
     },
+
+    /** The hand-off of this conversation an agent holds (given to them, being worked, or waiting on the customer), if there is one. */
+    heldEscalationFor: (conversationId: string) =>
+      models.Escalation.findOne({ conversationId, status: mongoose.trusted({ $in: HELD_STATUSES }) }, { _id: 0, escalationId: 1, status: 1, agentId: 1 }).lean(),
 
     /** Everything the agent needs so the customer never repeats themself. */
     async getEscalation(escalationId: string, revealPii: boolean) {

@@ -202,7 +202,17 @@ describe('the desk through the API', () => {
     const away = await api('PUT', '/api/agents/me/status', agent, { status: 'offline' });
     expect(away.json).toMatchObject({ status: 'offline', rerouted: [] });
     expect(await detail(escalationId)).toMatchObject({ status: 'active', agentId: 'agent' });
+
+    // The conversation cannot be closed under the agent; once resolved, it can.
+    const held = await api('POST', '/api/conversations/desk-5/close', ops);
+    expect(held.status).toBe(409);
+    expect(held.json.error).toMatchObject({
+      code: 'on_the_desk',
+      message: `Conversation "desk-5" is with agent "agent" (active) as escalation ${escalationId}: resolve it or hand it back to the bot first, then close the conversation.`,
+    });
     expect((await api('POST', `/api/escalations/${escalationId}/resolve`, agent, {})).status).toBe(200);
+    await eventually(async () => ((await system.db.models.Escalation.findOne({ escalationId }).lean())?.status === 'resolved' ? true : undefined), 'the resolution in the read model');
+    expect((await api('POST', '/api/conversations/desk-5/close', ops)).status).toBe(202);
   });
 
   it('lists open alerts that need action apart from queue notices, until a supervisor acknowledges them', async () => {
