@@ -4,7 +4,7 @@ import type { Models } from './db/models';
 const ERASED = '[erased]';
 
 /** Other collections keyed by customer that an export lists alongside profile, orders, events and transcripts. */
-const RELATED = ['Case', 'Escalation', 'Delivery', 'ChannelMessage', 'Coupon', 'GoodwillCoupon', 'CampaignTarget', 'JourneyGrant'] as const satisfies ReadonlyArray<keyof Models>;
+const RELATED = ['Case', 'Escalation', 'Delivery', 'ChannelMessage', 'Coupon', 'GoodwillCoupon', 'CouponSettlement', 'CampaignTarget', 'JourneyGrant'] as const satisfies ReadonlyArray<keyof Models>;
 
 /** Data-subject requests: everything held about one customer, and its erasure. */
 export function createPrivacyService(models: Models) {

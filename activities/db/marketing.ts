@@ -131,7 +131,7 @@ const couponSettlementSchema = new Schema(
   {
     code: { type: String, required: true, unique: true },
     outcome: { type: String, enum: ['redeemed', 'voided'], required: true },
-    customerId: { type: String, required: true },
+    customerId: { type: String, required: true, index: true },
     /** What identifies a repeat of the same redemption: the event id, or the order id when one is given. */
     redemptionKey: { type: String },
     orderId: { type: String },

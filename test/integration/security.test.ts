@@ -44,8 +44,10 @@ describe('data-subject requests', () => {
       if (handed >= cases.length) break;
     }
     await system.db.models.Delivery.create({ idempotencyKey: 'dsr-1:notice', channel: 'sms', customerId: 'c-1011', to: '13100131011', text: 'Daniel Zhou, your parcel is on its way', purpose: 'service', notBefore: new Date(Date.now() + 3_600_000) });
+    await system.db.models.CouponSettlement.create({ code: 'DSR-COUPON-1', outcome: 'redeemed', customerId: 'c-1011', orderId: 'LD-DSR-1', orderAmount: 300, at: new Date() });
     const exported = await http(base, 'GET', '/api/customers/c-1011/export', { token: admin });
     expect(exported.status).toBe(200);
+    expect((exported.json.CouponSettlement as Array<{ code: string }>).map((c) => c.code)).toEqual(['DSR-COUPON-1']);
     expect((exported.json.Delivery as Array<{ to: string }>).map((d) => d.to)).toContain('13100131011');
     expect(JSON.stringify(exported.json)).toContain('daniel.zhou@example.com');
     expect((exported.json.orders as unknown[]).length).toBeGreaterThan(0);
