@@ -144,7 +144,7 @@ describe('the web pages', () => {
     await item.click();
     await agent.getByRole('heading', { name: new RegExp(escalationId) }).waitFor();
     const packet = agent.locator('section[aria-labelledby="packet-title"]');
-    await expect(packet.textContent()).resolves.toContain('requested');
+    await expect(packet.textContent()).resolves.toContain('Customer asked for a person');
     const profile = agent.locator('section[aria-labelledby="c360-title"]');
     await profile.getByText('LD20261003', { exact: true }).waitFor();
     // Masked for an agent: the phone shows only its ends.
@@ -258,6 +258,10 @@ describe('the web pages', () => {
     await agent.getByRole('heading', { name: `Case ${caseId}: complaint, with an agent` }).waitFor();
     await agent.getByText('your replies reach the customer by SMS').waitFor();
     await agent.locator('ol[aria-label="Case history"]').getByText('desk task opened').waitFor();
+    await agent.getByRole('button', { name: '中文' }).click();
+    await agent.getByRole('heading', { name: `工单 ${caseId}:投诉,处理中` }).waitFor();
+    await expect(agent.locator('section[aria-labelledby="packet-title"]').textContent()).resolves.toContain('机器人未能解决');
+    await agent.getByRole('button', { name: 'English' }).click();
     await expect(agent.locator('.transcript.staff').count()).resolves.toBe(0);
     await expect(agent.getByRole('alert').count()).resolves.toBe(0);
 
@@ -300,7 +304,7 @@ describe('the web pages', () => {
 
     await alert.getByRole('button', { name: `Acknowledge Complaint not acknowledged in time on ${caseId}` }).click();
     await supervisor.getByText(`Acknowledged: Complaint not acknowledged in time on ${caseId}`).waitFor();
-    await expect(supervisor.locator('.alerts li', { hasText: caseId }).count()).resolves.toBe(0);
+    await supervisor.locator('.alerts li', { hasText: caseId }).filter({ hasText: 'Complaint not acknowledged in time' }).waitFor({ state: 'detached' });
     const row = await system.db.models.Alert.findOne({ escalationId: caseId, kind: 'complaint_ack_missed' }).lean();
     expect(row).toMatchObject({ acknowledgedBy: 'supervisor', acknowledgedAt: expect.any(Date) as unknown });
     await expect(system.db.models.AuditEntry.countDocuments({ action: 'alert.acknowledge', 'actor.id': 'supervisor', 'target.id': row?.alertKey })).resolves.toBe(1);

@@ -74,7 +74,7 @@ const orderStatus: Labels = {
 
 const channel: Labels = {
   web: { en: 'web chat', zh: '网页' },
-  app: { en: 'app', zh: 'App' },
+  app: { en: 'app', zh: 'App 消息' },
   wechat: { en: 'WeChat', zh: '微信' },
   sms: { en: 'SMS', zh: '短信' },
   email: { en: 'e-mail', zh: '邮件' },
@@ -92,6 +92,18 @@ const eventType: Labels = {
   conversation_closed: { en: 'conversation closed', zh: '会话结束' },
   resolved_by_bot: { en: 'resolved by the bot', zh: '机器人解决' },
   handed_off: { en: 'handed to a person', zh: '转人工' },
+};
+
+const conversationStatus: Labels = {
+  open: { en: 'open', zh: '进行中' },
+  closed: { en: 'closed', zh: '已结束' },
+};
+
+const tier: Labels = {
+  standard: { en: 'standard', zh: '普通会员' },
+  silver: { en: 'silver', zh: '银卡' },
+  gold: { en: 'gold', zh: '金卡' },
+  platinum: { en: 'platinum', zh: '白金' },
 };
 
 const caseType: Labels = {
@@ -128,7 +140,7 @@ const caseEvent: Labels = {
   goodwill_task_opened: { en: 'goodwill task opened', zh: '已转客服补偿' },
   complaint_task_withdrawn: { en: 'desk task withdrawn', zh: '客服任务已撤回' },
   complaint_task_priority_raised: { en: 'desk task priority raised', zh: '客服任务优先级提高' },
-  agent_reply: { en: 'agent replied', zh: '客服已回复' },
+  agent_replied: { en: 'agent replied', zh: '客服已回复' },
   customer_notified: { en: 'customer told', zh: '已通知客户' },
   tier_escalated: { en: 'raised a tier', zh: '已升级' },
   alert_raised: { en: 'supervisors alerted', zh: '已提醒主管' },
@@ -141,7 +153,7 @@ const caseEvent: Labels = {
   csat: { en: 'rated', zh: '已评价' },
 };
 
-const tables = { alertKind, queue, priority, handoffReason, escalationEvent, orderStatus, channel, eventType, caseType, caseState, caseEvent } as const;
+const tables = { alertKind, queue, priority, handoffReason, escalationEvent, orderStatus, channel, eventType, conversationStatus, tier, caseType, caseState, caseEvent } as const;
 
 export type LabelKind = keyof typeof tables;
 

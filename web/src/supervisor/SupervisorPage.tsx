@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, OPEN_STATUSES, QUEUES, streamUrl, type Alert, type AgentStatus, type DeskOverview, type DeskReport, type EscalationSummary } from '../api';
 import { statusLabel, useDocumentTitle, useI18n } from '../i18n';
 import { valueLabel } from '../labels';
@@ -54,9 +54,13 @@ function Supervisor({ session, call, onSignOut }: { session: StaffSession; call:
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
 
+  /** Loads overlap (live news, the timer, an action's own reload): only the latest one is shown. */
+  const latestLoad = useRef(0);
   const loadDesk = useCallback(async () => {
+    const load = ++latestLoad.current;
     try {
       const [desk, escalations] = await Promise.all([call<DeskOverview>('/api/desk/overview'), call<{ escalations: EscalationSummary[] }>('/api/escalations?limit=200')]);
+      if (load !== latestLoad.current) return;
       setOverview(desk);
       setOpen(escalations.escalations.filter((e) => OPEN_STATUSES.includes(e.status)));
       setError(undefined);

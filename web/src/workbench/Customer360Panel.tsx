@@ -1,5 +1,6 @@
 import type { Customer360 } from '../api';
 import { useI18n } from '../i18n';
+import { valueLabel } from '../labels';
 import { formatTime } from '../live';
 
 /** Who the customer is and what they have done: tier, tags, recent orders and events, past conversations, and cases with their history. */
@@ -17,7 +18,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
         </dd>
         <dt>{t('wb.tier')}</dt>
         <dd>
-          <span className={`tier tier-${customer.tier}`}>{customer.tier}</span>
+          <span className={`tier tier-${customer.tier}`}>{valueLabel(lang, 'tier', customer.tier)}</span>
         </dd>
         <dt>{t('wb.tags')}</dt>
         <dd>{customer.tags.length ? customer.tags.map((tag) => <span key={tag} className="tag">{tag}</span>) : t('common.none')}</dd>
@@ -45,7 +46,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
         <ul className="plain-list">
           {customer.recentOrders.map((order) => (
             <li key={order.orderId}>
-              <code>{order.orderId}</code> · {order.status} · {money.format(order.total)} · {formatTime(order.placedAt, lang)}
+              <code>{order.orderId}</code> · {valueLabel(lang, 'orderStatus', order.status)} · {money.format(order.total)} · {formatTime(order.placedAt, lang)}
               {order.items && order.items.length > 0 && <div className="muted">{order.items.map((item) => `${item.sku} ×${item.quantity}`).join(', ')}</div>}
             </li>
           ))}
@@ -59,7 +60,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
         <ul className="plain-list">
           {customer.pastConversations.map((c) => (
             <li key={c.conversationId}>
-              <code>{c.conversationId}</code> · {c.channel} · {c.status}
+              <code>{c.conversationId}</code> · {c.channel ? valueLabel(lang, 'channel', c.channel) : '—'} · {c.status ? valueLabel(lang, 'conversationStatus', c.status) : '—'}
               {c.outcome ? ` (${c.outcome})` : ''} · {formatTime(c.lastMessageAt, lang)}
             </li>
           ))}
@@ -75,7 +76,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
             <ul className="plain-list">
               {customer.recentEvents.map((event, i) => (
                 <li key={`${event.type}-${i}`}>
-                  {formatTime(event.occurredAt ?? event.at, lang)} · {event.type}
+                  {formatTime(event.occurredAt ?? event.at, lang)} · {valueLabel(lang, 'eventType', event.type)}
                   {event.sku ? ` · ${event.sku}` : ''}
                   {event.orderId ? ` · ${event.orderId}` : ''}
                 </li>
@@ -92,7 +93,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
         <ul className="plain-list">
           {customer.cases.map((c) => (
             <li key={c.caseId}>
-              <code>{c.caseId}</code> · {c.type} · <span className={`badge case-${c.state ?? c.status}`}>{c.state ?? c.status}</span>
+              <code>{c.caseId}</code> · {valueLabel(lang, 'caseType', c.type)} · <span className={`badge case-${c.state ?? c.status}`}>{valueLabel(lang, 'caseState', c.state ?? c.status)}</span>
               {c.orderId ? ` · ${c.orderId}` : ''}
               {c.createdAt ? ` · ${formatTime(c.createdAt, lang)}` : ''}
               {c.timeline && c.timeline.length > 0 && (
@@ -101,7 +102,7 @@ export function Customer360Panel({ customer }: { customer: Customer360 }) {
                   <ol className="timeline">
                     {c.timeline.map((step, i) => (
                       <li key={`${step.at}-${i}`}>
-                        <time dateTime={step.at}>{formatTime(step.at, lang)}</time> {step.type ?? step.state}
+                        <time dateTime={step.at}>{formatTime(step.at, lang)}</time> {valueLabel(lang, 'caseEvent', step.type ?? step.state ?? '')}
                         {(step.note ?? step.detail) ? ` · ${step.note ?? step.detail}` : ''}
                       </li>
                     ))}

@@ -149,7 +149,7 @@ export function EscalationPanel({
               {escalation.priority === 'high' && <span className="badge priority-high">{t('wb.priority.high')}</span>}
             </h2>
             <p className="muted">
-              {escalation.queue} · {escalation.channel} · <code>{escalation.conversationId}</code>
+              {escalation.queue ? valueLabel(lang, 'queue', escalation.queue) : '—'} · {valueLabel(lang, 'channel', escalation.channel)} · <code>{escalation.conversationId}</code>
             </p>
           </div>
           {escalation.sla && (
@@ -260,14 +260,14 @@ export function EscalationPanel({
                   <option value="">—</option>
                   {QUEUES.map((queue) => (
                     <option key={queue} value={`queue:${queue}`}>
-                      {t('wb.toQueue', { queue })}
+                      {t('wb.toQueue', { queue: valueLabel(lang, 'queue', queue) })}
                     </option>
                   ))}
                   {agents
                     .filter((a) => a.agentId !== me)
                     .map((a) => (
                       <option key={a.agentId} value={`agent:${a.agentId}`}>
-                        {t('wb.toAgent', { agent: `${a.displayName} (${a.status})` })}
+                        {t('wb.toAgent', { agent: `${a.displayName} (${t(`status.${a.status}`)})` })}
                       </option>
                     ))}
                 </select>
@@ -300,7 +300,7 @@ export function EscalationPanel({
           <h3 id="packet-title">{t('wb.packet')}</h3>
           <dl className="facts">
             <dt>{t('wb.reason')}</dt>
-            <dd>{packet.reason}</dd>
+            <dd>{valueLabel(lang, 'handoffReason', packet.reason)}</dd>
             <dt>{t('wb.summary')}</dt>
             <dd>{packet.summary}</dd>
             <dt>{t('wb.intents')}</dt>
@@ -328,7 +328,7 @@ export function EscalationPanel({
             <ol className="timeline">
               {escalation.timeline.map((event, i) => (
                 <li key={`${event.at}-${i}`}>
-                  <time dateTime={event.at}>{formatTime(event.at, lang)}</time> {event.type}
+                  <time dateTime={event.at}>{formatTime(event.at, lang)}</time> {valueLabel(lang, 'escalationEvent', event.type)}
                   {event.agentId ? ` · ${event.agentId}` : ''}
                   {event.detail ? ` · ${event.detail}` : ''}
                 </li>
