@@ -1,11 +1,10 @@
-import type { Lang } from './i18n';
-
 /**
  * Words for the values the desk pages show from the API: alert kinds, queues, priorities, hand-off
  * reasons, timeline events, order and case states, channels and behaviour events. A value not listed
  * here (a new alert kind, a new event) is shown as it came rather than hidden.
  */
-type Labels = Record<string, { en: string; zh: string }>;
+type Lang = 'zh' | 'en';
+type Labels = Record<string, Record<Lang, string>>;
 
 const alertKind: Labels = {
   queued: { en: 'Waiting in queue', zh: '进入队列' },
