@@ -84,7 +84,9 @@ export function systemEnvironment(stack: BenchStack, taskQueue: string, extra: R
     PAYLOAD_KEYS: stack.payloadKeys,
     JWT_SECRET: `bench-jwt-secret-${'x'.repeat(32)}`,
     WIDGET_IDENTITY_SECRET: `bench-widget-secret-${'x'.repeat(32)}`,
+    // Production settings, but the demo accounts the benchmarks sign in with: a throwaway stack on loopback.
     LOOPDESK_SEED_DEMO: 'true',
+    LOOPDESK_ALLOW_DEMO_SEED_IN_PRODUCTION: 'true',
     LOOPDESK_DEMO_PASSWORD: DEMO_PASSWORD,
     RATE_LIMIT_LOGIN: '1000000',
     RATE_LIMIT_PUBLIC: '1000000',
