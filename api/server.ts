@@ -46,7 +46,7 @@ export async function startApi(
   const pruning = startLiveFeedPruning(createLiveFeed(db.models), config.live.retentionMs, (err) => opts.log.warn({ err }, 'old live events not deleted; trying again later'));
   const inbound = config.channels.email.inbound;
   const smtp = inbound.enabled
-    ? await startInboundSmtp({ host: inbound.host, port: inbound.port, receive: (message) => channels.receive(message), onError: (err) => opts.log.warn({ err }, 'inbound e-mail not taken') })
+    ? await startInboundSmtp({ host: inbound.host, port: inbound.port, receive: (message) => channels.receive(message), receiveBounce: (report) => channels.bounces.receive(report), onError: (err) => opts.log.warn({ err }, 'inbound e-mail not taken') })
     : undefined;
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));

@@ -5,6 +5,7 @@ import nodemailer from 'nodemailer';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { InboundMessage } from '../../domain/channels/message';
 import { newTextOfReply } from '../../domain/channels/email-text';
+import { readDeliveryReport, type DeliveryReport } from './email-bounce';
 import { PermanentSendError, type SendResult } from './errors';
 
 /** E-mail: outbound through an SMTP relay (nodemailer), inbound through an SMTP server Loopdesk runs. */
@@ -119,6 +120,18 @@ export async function parseInboundEmail(stream: SMTPServerDataStream | Buffer | 
   };
 }
 
+/** The whole message, up to the size limit (the rest is read and dropped; the caller refuses it). */
+async function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    if (size > MAX_MESSAGE_BYTES) continue;
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks);
+}
+
 export interface InboundSmtp {
   port: number;
   close(): Promise<void>;
@@ -126,11 +139,18 @@ export interface InboundSmtp {
 
 /**
  * The SMTP server customers' mail is delivered to (point an MX or a forwarding rule at it). Each
- * message is handed to `receive` before the server answers 250, so an accepted message is recorded;
+ * message is handed to `receive` (a bounce to `receiveBounce`) before the server answers 250, so an accepted message is recorded;
  * when `receive` fails for a passing reason the sender gets a 451 and delivers again later, and the
  * redelivery is recognised by its Message-ID.
  */
-export async function startInboundSmtp(opts: { host: string; port: number; receive: (message: InboundMessage) => Promise<unknown>; onError?: (error: unknown) => void }): Promise<InboundSmtp> {
+export async function startInboundSmtp(opts: {
+  host: string;
+  port: number;
+  receive: (message: InboundMessage) => Promise<unknown>;
+  /** Delivery status notifications (bounces); without it they are accepted and dropped. */
+  receiveBounce?: (report: DeliveryReport) => Promise<unknown>;
+  onError?: (error: unknown) => void;
+}): Promise<InboundSmtp> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -138,10 +158,16 @@ export async function startInboundSmtp(opts: { host: string; port: number; recei
     banner: 'Loopdesk inbound mail',
     logger: false,
     onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
-      parseInboundEmail(stream)
-        .then(async (message) => {
+      readMessage(stream)
+        .then(async (raw) => {
           if (stream.sizeExceeded) throw new SmtpRefusal('the message is larger than 1 MB', 552);
-          await opts.receive(message);
+          // A bounce is a report about our own mail, never a customer's message.
+          const report = await readDeliveryReport(raw);
+          if (report) {
+            await opts.receiveBounce?.(report);
+            return callback();
+          }
+          await opts.receive(await parseInboundEmail(raw));
           callback();
         })
         .catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { profileCommands } from './profile';
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 import { channelMessageSchema, deliveryClaimSchema, type ChannelMessageDoc, type DeliveryClaimDoc } from './channels';
+import { emailBounceSchema, type EmailBounceDoc } from './email-bounces';
 import { createMarketingModels, customerMarketingFields } from './marketing';
 import { openCaseClaimSchema, type OpenCaseClaimDoc } from './case-claims';
 import { refundSlotSchema, type RefundSlotDoc } from './refund-ledger';
@@ -378,6 +379,7 @@ export function createModels(connection: mongoose.Connection) {
     RefundSlot: connection.model('RefundSlot', refundSlotSchema, 'refund_slots') as Model<RefundSlotDoc>,
     ChannelMessage: connection.model('ChannelMessage', channelMessageSchema, 'channel_messages') as Model<ChannelMessageDoc>,
     DeliveryClaim: connection.model('DeliveryClaim', deliveryClaimSchema, 'delivery_claims') as Model<DeliveryClaimDoc>,
+    EmailBounce: connection.model('EmailBounce', emailBounceSchema, 'email_bounces') as Model<EmailBounceDoc>,
     ...createMarketingModels(connection),
   };
 }

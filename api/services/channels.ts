@@ -11,6 +11,7 @@ import { channelConversationId, conversationMessageId, emailThreadConversationId
 import type { ChannelSettings } from '../../domain/channels/settings';
 import { HttpError } from '../errors';
 import type { ConversationService } from './conversations';
+import { createEmailBounceService } from './email-bounces';
 import { createOptOutService } from './marketing-opt-out';
 
 export interface InboundOutcome {
@@ -26,10 +27,11 @@ export interface InboundOutcome {
  * the channel identity, record the message once under its provider id, and hand it to the
  * conversation workflow, whose reply goes back out through the outbox on the same channel.
  */
-export function createChannelService(deps: { client: Client; models: Models; conversations: ConversationService; settings: ChannelSettings; taskQueue: string; log: Pick<Logger, 'warn'> }) {
+export function createChannelService(deps: { client: Client; models: Models; conversations: ConversationService; settings: ChannelSettings; taskQueue: string; log: Pick<Logger, 'warn' | 'info'> }) {
   const { models } = deps;
   const outbox = createOutboxStore(models);
   const optOut = createOptOutService({ client: deps.client, models, taskQueue: deps.taskQueue, settings: deps.settings });
+  const bounces = createEmailBounceService({ client: deps.client, models, taskQueue: deps.taskQueue, settings: deps.settings, log: deps.log });
 
   async function customerFor(message: InboundMessage): Promise<{ customerId: string; identity: string }> {
     try {
@@ -77,6 +79,8 @@ export function createChannelService(deps: { client: Client; models: Models; con
   return {
     outbox,
     optOut,
+    /** Bounces delivered to the inbound SMTP server: the e-mail channel's failed receipts. */
+    bounces,
 
     /** One inbound message into its conversation; a redelivery of a message already taken is ignored. */
     async receive(message: InboundMessage): Promise<InboundOutcome> {
