@@ -92,10 +92,10 @@ export function createChannelService(deps: { client: Client; models: Models; con
       const { customerId, identity } = earlier ?? (await customerFor(message));
       const conversationId = earlier?.conversationId ?? (await conversationFor(message, customerId));
       await record(message, { customerId, conversationId, status: 'received', identity });
-      // "TD" / "STOP" alone withdraws marketing consent on the channel and is confirmed there; the bot never sees it.
+      // "TD" / "STOP" alone withdraws marketing consent on the channel ("START" gives it back) and is confirmed there; the bot never sees it.
       const optedOut = await optOut.handleInbound(message, { customerId, conversationId, identity });
       if (optedOut) {
-        await models.ChannelMessage.updateOne({ messageKey: key }, { $set: { status: 'processed', 'meta.optOut': true } });
+        await models.ChannelMessage.updateOne({ messageKey: key }, { $set: { status: 'processed', [optedOut.intent === 'resubscribe' ? 'meta.resubscribe' : 'meta.optOut']: true } });
         return { conversationId, customerId, duplicate: Boolean(earlier), reply: optedOut };
       }
       // The message id is derived from the provider's, so a redelivery after a crash gets the reply already given.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { createAuditLog, type AuditActor } from '../../activities/audit';
 import { createOutboxStore, kickOutbox } from '../../activities/channels/outbox';
+import { isDuplicateKey } from '../../activities/db/channels';
 import type { Models } from '../../activities/db/models';
 import { createEventIngest } from '../../activities/marketing/events';
 import { createRfmStore } from '../../activities/marketing/rfm';
@@ -10,12 +11,19 @@ import { replyDeliveryKey } from '../../domain/channels/keys';
 import { conversationMessageId, type InboundMessage } from '../../domain/channels/message';
 import type { ChannelSettings } from '../../domain/channels/settings';
 import type { BotReply } from '../../domain/conversation';
-import { confirmationLang, isOptOutChannel, optOutConfirmation, optOutKeyword } from '../../domain/marketing/opt-out';
+import { confirmationLang, isOptOutChannel, optOutConfirmation, optOutKeyword, resubscribeConfirmation, resubscribeKeyword, type OptOutChannel } from '../../domain/marketing/opt-out';
 import { verifyUnsubscribeToken } from '../../domain/marketing/unsubscribe-token';
 import { HttpError } from '../errors';
 
 /** The outbox purpose of an opt-out confirmation: it goes on the channel opted out of, or not at all. */
 export const OPT_OUT_PURPOSE = 'opt_out';
+
+/**
+ * The event a re-subscription by reply is recorded as, in the customer's history. It is not one of
+ * the events API's types: consent is given back only by the customer's own reply or by an operator's
+ * audited change, never by a system posting events.
+ */
+export const RESUBSCRIBE_EVENT = 'resubscribe';
 
 type ConsentChannel = 'sms' | 'email' | 'wechat' | 'app';
 
@@ -42,6 +50,67 @@ export function createOptOutService(deps: { client: Client; models: Models; task
     }
   }
 
+  /**
+   * The answer to a keyword, queued on the channel it came in on and keyed like the bot's reply to
+   * the message, so a redelivery sends nothing twice and WeChat can take it as the passive reply.
+   */
+  async function confirm(message: InboundMessage, channel: OptOutChannel, ctx: { customerId: string; conversationId: string; identity: string }, text: string, lang: 'zh' | 'en', intent: 'opt_out' | 'resubscribe'): Promise<BotReply> {
+    const messageId = conversationMessageId(channel, message.providerMessageId);
+    await outbox.insertOnce({
+      idempotencyKey: replyDeliveryKey(ctx.conversationId, messageId),
+      channel,
+      customerId: ctx.customerId,
+      to: ctx.identity,
+      text,
+      purpose: OPT_OUT_PURPOSE,
+      status: 'queued',
+      // WeChat's passive reply gets the first chance, as for the bot's replies.
+      notBefore: new Date(Date.now() + (channel === 'wechat' ? deps.settings.outbox.passiveWindowMs : 0)),
+      conversationId: ctx.conversationId,
+    });
+    await kickOutbox(deps.client, deps.taskQueue, deps.settings.outbox);
+    return { conversationId: ctx.conversationId, messageId, reply: text, citations: [], lang, turn: 0, intent, handedOff: false };
+  }
+
+  /**
+   * Whether the customer's own word took this channel's consent away: the last audited consent change
+   * touching the channel was the customer's withdrawal (a reply or the unsubscribe link), or, with
+   * none audited, the shop reported an `unsubscribe` event for it. Consent an operator withdrew, or
+   * never given, is not the customer's to take back by reply.
+   */
+  async function withdrawnByCustomer(customerId: string, channel: ConsentChannel): Promise<boolean> {
+    const changes = await models.AuditEntry.find({ action: 'profile.consent_change', 'target.id': customerId }, { actor: 1, details: 1 }).sort({ at: -1 }).limit(100).lean();
+    const last = changes.find((entry) => channel in (((entry.details ?? {}) as { change?: Record<string, unknown> }).change ?? {}));
+    if (last) return last.actor?.kind === 'customer' && ((last.details as { change: Record<string, unknown> }).change[channel] === false);
+    return Boolean(await models.BehaviourEvent.exists({ customerId, type: 'unsubscribe', 'properties.channel': channel }));
+  }
+
+  /**
+   * "START" / "订阅": gives back the channel's marketing consent the customer withdrew themselves,
+   * recorded as a `resubscribe` event (once per message) and audited as the customer's consent
+   * change. Do-not-contact stays whatever is said; so does consent an operator withdrew.
+   */
+  async function resubscribe(customerId: string, channel: ConsentChannel, keyword: string, providerMessageId: string): Promise<'subscribed' | 'unchanged'> {
+    const before = await models.Customer.findOne({ customerId }, { consent: 1, doNotContact: 1 }).lean();
+    if (!before || before.doNotContact) return 'unchanged';
+    if (before.consent?.[channel] === true) return 'subscribed';
+    if (!(await withdrawnByCustomer(customerId, channel))) return 'unchanged';
+    const eventId = `resubscribe:${channel}:${providerMessageId}`.slice(0, 128);
+    await models.Customer.updateOne({ customerId }, { $set: { [`consent.${channel}`]: true } });
+    try {
+      await models.BehaviourEvent.create({ eventId, customerId, type: RESUBSCRIBE_EVENT, occurredAt: new Date(), properties: { channel, via: `${channel}_keyword` } });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    await audit.record({
+      actor: { kind: 'customer', id: customerId },
+      action: 'profile.consent_change',
+      target: { type: 'customer', id: customerId },
+      details: { before: { consent: before.consent ?? {} }, change: { [channel]: true }, eventId, via: `${channel}_keyword`, keyword, providerMessageId },
+    });
+    return 'subscribed';
+  }
+
   /** The customer an unsubscribe token was signed for; a 400 or 403 naming what is wrong with it. */
   function customerOfToken(token: string): string {
     const secret = deps.settings.email.unsubscribe?.secret;
@@ -57,32 +126,23 @@ export function createOptOutService(deps: { client: Client; models: Models; task
     /**
      * An inbound message that is only an opt-out keyword: consent withdrawn for that channel and a
      * confirmation queued on it, keyed like the bot's reply to the message, so a redelivery sends
-     * nothing twice and WeChat can take it as the passive reply. Undefined for any other message,
-     * which goes on to the bot.
+     * nothing twice and WeChat can take it as the passive reply. A message that is only a
+     * re-subscribe keyword is answered the same way. Undefined for any other message, which goes
+     * on to the bot.
      */
     async handleInbound(message: InboundMessage, ctx: { customerId: string; conversationId: string; identity: string }): Promise<BotReply | undefined> {
       if (!isOptOutChannel(message.channel)) return undefined;
-      const keyword = optOutKeyword(message.text);
-      if (!keyword) return undefined;
       const channel = message.channel;
+      const keyword = optOutKeyword(message.text);
+      if (!keyword) {
+        const again = resubscribeKeyword(message.text);
+        if (!again) return undefined;
+        const outcome = await resubscribe(ctx.customerId, channel, again, message.providerMessageId);
+        return confirm(message, channel, ctx, resubscribeConfirmation(channel, confirmationLang(again), outcome), confirmationLang(again), 'resubscribe');
+      }
       await withdraw(ctx.customerId, channel, `opt-out:${channel}:${message.providerMessageId}`.slice(0, 128), { via: `${channel}_keyword`, keyword, providerMessageId: message.providerMessageId });
       const lang = confirmationLang(keyword);
-      const text = optOutConfirmation(channel, lang);
-      const messageId = conversationMessageId(channel, message.providerMessageId);
-      await outbox.insertOnce({
-        idempotencyKey: replyDeliveryKey(ctx.conversationId, messageId),
-        channel,
-        customerId: ctx.customerId,
-        to: ctx.identity,
-        text,
-        purpose: OPT_OUT_PURPOSE,
-        status: 'queued',
-        // WeChat's passive reply gets the first chance, as for the bot's replies.
-        notBefore: new Date(Date.now() + (channel === 'wechat' ? deps.settings.outbox.passiveWindowMs : 0)),
-        conversationId: ctx.conversationId,
-      });
-      await kickOutbox(deps.client, deps.taskQueue, deps.settings.outbox);
-      return { conversationId: ctx.conversationId, messageId, reply: text, citations: [], lang, turn: 0, intent: 'opt_out', handedOff: false };
+      return confirm(message, channel, ctx, optOutConfirmation(channel, lang), lang, 'opt_out');
     },
 
     customerOfToken,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { couponProblem } from './coupons';
-import { confirmationLang, isOptOutChannel, normaliseKeyword, optOutConfirmation, optOutKeyword } from './opt-out';
+import { confirmationLang, isOptOutChannel, normaliseKeyword, optOutConfirmation, optOutKeyword, resubscribeConfirmation, resubscribeKeyword } from './opt-out';
 import { listUnsubscribeHeaders, signUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from './unsubscribe-token';
 
 describe('opt-out keywords', () => {
@@ -34,6 +34,39 @@ describe('opt-out keywords', () => {
     expect(confirmationLang('退订')).toBe('zh');
     expect(optOutConfirmation('sms', 'zh')).toContain('短信');
     expect(optOutConfirmation('wechat', 'en')).toContain('WeChat');
+  });
+});
+
+describe('re-subscribe keywords', () => {
+  it('takes START, SUBSCRIBE, 订阅 and 恢复订阅 alone, normalised like the opt-out words', () => {
+    for (const [text, keyword] of [
+      ['START', 'START'],
+      [' start. ', 'START'],
+      ['ｓｔａｒｔ', 'START'],
+      ['Subscribe!', 'SUBSCRIBE'],
+      ['订阅', '订阅'],
+      ['恢复订阅。', '恢复订阅'],
+    ] as const) {
+      expect(resubscribeKeyword(text), text).toBe(keyword);
+    }
+  });
+
+  it('is not an opt-out word, and an opt-out word is not one', () => {
+    for (const word of ['START', 'SUBSCRIBE', '订阅', '恢复订阅']) expect(optOutKeyword(word), word).toBeUndefined();
+    for (const word of ['TD', 'STOP', 'UNSUBSCRIBE', '取消订阅', '退订']) expect(resubscribeKeyword(word), word).toBeUndefined();
+  });
+
+  it('leaves sentences with the word to the bot', () => {
+    for (const text of ['start my return please', '我想订阅新品通知和会员日', 'subscribe me to the newsletter', '']) expect(resubscribeKeyword(text), text).toBeUndefined();
+  });
+
+  it('answers in the keyword\'s language, saying whether anything changed', () => {
+    expect(confirmationLang('START')).toBe('en');
+    expect(confirmationLang('订阅')).toBe('zh');
+    expect(resubscribeConfirmation('sms', 'zh', 'subscribed')).toContain('恢复订阅短信营销消息');
+    expect(resubscribeConfirmation('app', 'en', 'subscribed')).toContain('subscribed to marketing messages on the app again');
+    expect(resubscribeConfirmation('wechat', 'zh', 'unchanged')).toContain('微信营销消息设置未更改');
+    expect(resubscribeConfirmation('sms', 'en', 'unchanged')).toContain('were not changed');
   });
 });
 

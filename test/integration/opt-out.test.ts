@@ -165,6 +165,56 @@ describe('replying TD / STOP', () => {
   });
 });
 
+describe('replying START / 订阅', () => {
+  const smsTo = (to: string) => sms.sent.filter((m) => m.to === to);
+
+  it('gives back SMS consent the customer withdrew by reply, records and audits it, and confirms once, without the bot', async () => {
+    await system.db.models.Customer.create({ customerId: 'c-rs-1', name: 'Lan', lang: 'zh', phone: '13912341001', consent: { sms: true, email: true } });
+    const td = await signedPost('/api/channels/sms/inbound', SMS_SECRET, { messageId: 'gw-rs-1', from: '13912341001', text: 'TD' });
+    expect((await profile('c-rs-1'))?.consent?.sms).toBe(false);
+    await eventually(() => (smsTo('13912341001').length === 1 ? true : undefined), 'the opt-out confirmation');
+
+    const again = { messageId: 'gw-rs-2', from: '+8613912341001', text: ' 订阅。' };
+    expect((await signedPost('/api/channels/sms/inbound', SMS_SECRET, again)).status).toBe(200);
+    expect((await profile('c-rs-1'))?.consent).toMatchObject({ sms: true, email: true });
+    const confirmation = await eventually(() => smsTo('13912341001')[1], 'the re-subscribe confirmation');
+    expect(confirmation.text).toContain('恢复订阅短信营销消息');
+    const events = await system.db.models.BehaviourEvent.find({ customerId: 'c-rs-1', type: 'resubscribe' }).lean();
+    expect(events.map((e) => e.properties as unknown)).toEqual([{ channel: 'sms', via: 'sms_keyword' }]);
+    const audited = await audits('c-rs-1');
+    expect(audited).toHaveLength(2);
+    expect(audited.find((a) => (a.details.change as Record<string, unknown>).sms === true)).toMatchObject({ actor: { kind: 'customer' }, details: { keyword: '订阅', via: 'sms_keyword' } });
+
+    // The gateway delivering it again changes nothing and sends nothing more.
+    expect((await signedPost('/api/channels/sms/inbound', SMS_SECRET, again)).json.duplicate).toBe(true);
+    expect(await system.db.models.BehaviourEvent.countDocuments({ customerId: 'c-rs-1', type: 'resubscribe' })).toBe(1);
+    expect(await audits('c-rs-1')).toHaveLength(2);
+    const answers = await system.db.models.Delivery.find({ customerId: 'c-rs-1', purpose: 'opt_out' }).lean();
+    expect(answers).toHaveLength(2);
+    expect(smsTo('13912341001')).toHaveLength(2);
+    // Neither keyword reached the bot.
+    await expect(system.client.workflow.getHandle(conversationWorkflowId(td.json.conversationId as string)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('leaves consent an operator withdrew, and do-not-contact, as they are', async () => {
+    const ops = await system.token('ops');
+    await system.db.models.Customer.create({ customerId: 'c-rs-2', name: 'Bo', lang: 'en', phone: '13912341002', consent: { sms: true } });
+    expect((await http(system.api.url, 'PUT', '/api/profiles/c-rs-2/consent', { token: ops, body: { sms: false } })).status).toBe(200);
+    await signedPost('/api/channels/sms/inbound', SMS_SECRET, { messageId: 'gw-rs-3', from: '13912341002', text: 'START' });
+    expect((await profile('c-rs-2'))?.consent?.sms).toBe(false);
+    expect((await eventually(() => smsTo('13912341002')[0], 'the answer')).text).toContain('were not changed');
+
+    // Withdrawn by the customer, then do-not-contact set by an operator: do-not-contact wins.
+    await system.db.models.Customer.create({ customerId: 'c-rs-3', name: 'Yu', lang: 'zh', phone: '13912341003', consent: { sms: true } });
+    await signedPost('/api/channels/sms/inbound', SMS_SECRET, { messageId: 'gw-rs-4', from: '13912341003', text: '退订' });
+    expect((await http(system.api.url, 'PUT', '/api/profiles/c-rs-3/consent', { token: ops, body: { doNotContact: true } })).status).toBe(200);
+    await signedPost('/api/channels/sms/inbound', SMS_SECRET, { messageId: 'gw-rs-5', from: '13912341003', text: '恢复订阅' });
+    expect(await profile('c-rs-3')).toMatchObject({ doNotContact: true, consent: { sms: false } });
+    expect(await system.db.models.BehaviourEvent.countDocuments({ customerId: mongoose.trusted({ $in: ['c-rs-2', 'c-rs-3'] }), type: 'resubscribe' })).toBe(0);
+    expect((await audits('c-rs-2')).map((a) => a.actor.kind)).toEqual(['staff']);
+  });
+});
+
 describe('List-Unsubscribe on marketing e-mail', () => {
   it('carries a signed one-click link that withdraws e-mail consent, once, and refuses bad tokens', async () => {
     await system.db.models.Customer.create({ customerId: 'c-mail-1', name: 'Mia', lang: 'en', email: 'mia@example.com', consent: { email: true, sms: true } });
