@@ -12,3 +12,9 @@ export const escalationEndedSignal = defineSignal<[{ escalationId: string; outco
  * reply on a case's task): it joins the transcript as a system line, once per notice id.
  */
 export const chatNoticeSignal = defineSignal<[{ noticeId: string; text: string }]>('chatNotice');
+/**
+ * What a call centre's agent said on a phone call, from the call's transcript: it joins the
+ * transcript as an agent line in its place among the caller's turns, once per line id. The bot does
+ * not answer it and nothing is sent.
+ */
+export const callAgentLineSignal = defineSignal<[{ lineId: string; text: string }]>('callAgentLine');

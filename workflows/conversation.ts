@@ -33,7 +33,7 @@ import { DEFAULT_SLA, priorityFor, queueFor, queueSlaTargets, type QueueSlaTarge
 import { detectLanguage } from '../domain/language';
 import { StatusKey } from '../domain/search-attributes';
 import { SerialQueue } from '../domain/serial';
-import { agentJoinedSignal, agentMessageSignal, chatNoticeSignal, escalationEndedSignal } from './conversation-signals';
+import { agentJoinedSignal, agentMessageSignal, callAgentLineSignal, chatNoticeSignal, escalationEndedSignal } from './conversation-signals';
 import { csatSignal, customerMessageSignal, escalationWorkflow } from './escalation';
 
 export interface ConversationWorkflowInput {
@@ -216,6 +216,17 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (noticesShown.has(noticeId)) return;
     noticesShown.add(noticeId);
     void deskMessage(`${noticeId}:notice`, 'system', text);
+  });
+  // A signal older histories never received, so adding its handler changes no recorded command sequence.
+  const callLinesShown = new Set<string>();
+  setHandler(callAgentLineSignal, ({ lineId, text }) => {
+    if (callLinesShown.has(lineId)) return;
+    callLinesShown.add(lineId);
+    // Recorded only: the agent already said it on the call, so nothing goes out and the bot stays quiet.
+    void turns.run(async () => {
+      await condition(() => conversation !== undefined);
+      await record([conversation!.entry('agent', `${lineId}:call-agent`, text, new Date().toISOString())]);
+    });
   });
   setHandler(escalationEndedSignal, ({ escalationId, askForRating }) => {
     dialogue.resumeAfterAgent(escalationId, askForRating);

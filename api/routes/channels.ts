@@ -151,16 +151,17 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
   table.add({
     method: 'post',
     path: '/api/channels/phone/transcripts',
-    summary: "A call centre's transcript: the caller's turns become a phone conversation the bot and agents see",
+    summary: "A call centre's transcript: the caller's turns become a phone conversation the bot and agents see, with the call agent's lines shown in it",
     tags: ['channels'],
     access: { public: true },
     rawBody: { contentType: 'application/json', schema: phoneTranscript, description: SIGNED },
-    responses: { 200: { description: 'Ingested', schema: z.object({ conversationId: z.string(), customerId: z.string(), customerTurns: z.number().int(), duplicates: z.number().int() }) }, 401: { description: 'Bad signature' } },
+    responses: { 200: { description: 'Ingested', schema: z.object({ conversationId: z.string(), customerId: z.string(), customerTurns: z.number().int(), agentTurns: z.number().int(), duplicates: z.number().int() }) }, 401: { description: 'Bad signature' } },
     handler: async ({ req }) => {
       const body = verifiedJson(req, settings.phone.secret, 'phone', phoneTranscript);
       const conversationId = callConversationId(body.callId);
       let customerId = '';
       let customerTurns = 0;
+      let agentTurns = 0;
       let duplicates = 0;
       // In order, one at a time: the conversation takes the caller's turns as they were spoken.
       for (const [index, turn] of body.turns.entries()) {
@@ -175,7 +176,10 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
           meta: { callId: body.callId, speaker: turn.speaker, turn: index },
         };
         if (turn.speaker === 'agent') {
-          customerId = (await channels.note(message)).customerId;
+          // Shown in the transcript in its place, before the caller's next turn is taken.
+          const line = await channels.callAgentLine({ ...message, conversationId });
+          customerId = line.customerId;
+          agentTurns += 1;
           continue;
         }
         const outcome = await channels.receive(message);
@@ -183,7 +187,7 @@ export function channelRoutes(table: RouteTable, deps: { channels: ChannelServic
         customerTurns += 1;
         if (outcome.duplicate) duplicates += 1;
       }
-      return { body: { conversationId, customerId, customerTurns, duplicates } };
+      return { body: { conversationId, customerId, customerTurns, agentTurns, duplicates } };
     },
   });
 

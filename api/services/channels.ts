@@ -109,6 +109,21 @@ export function createChannelService(deps: { client: Client; models: Models; con
       return { conversationId, customerId, duplicate: Boolean(earlier), reply };
     },
 
+    /**
+     * A call-centre agent's line of a phone transcript: kept like any channel message and shown in
+     * the call's conversation as an agent line, never answered. A redelivered transcript shows it once.
+     */
+    async callAgentLine(message: InboundMessage & { conversationId: string }): Promise<{ customerId: string; duplicate: boolean }> {
+      const key = inboundMessageKey(message.channel, message.providerMessageId);
+      const earlier = await models.ChannelMessage.findOne({ messageKey: key }).lean();
+      if (earlier && earlier.status !== 'received') return { customerId: earlier.customerId, duplicate: true };
+      const { customerId, identity } = earlier ?? (await customerFor(message));
+      await record(message, { customerId, conversationId: message.conversationId, status: 'received', identity });
+      await deps.conversations.addCallAgentLine(message.conversationId, { customerId, lineId: message.providerMessageId, text: message.text });
+      await models.ChannelMessage.updateOne({ messageKey: key }, { $set: { status: 'processed' } });
+      return { customerId, duplicate: Boolean(earlier) };
+    },
+
     /** A message the channel delivers that is not for the conversation (events, unsupported types): kept, not answered. */
     async note(message: InboundMessage): Promise<{ customerId: string; duplicate: boolean }> {
       const earlier = await models.ChannelMessage.findOne({ messageKey: inboundMessageKey(message.channel, message.providerMessageId) }, { customerId: 1 }).lean();

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../activities/db/models';
-import { conversationWorkflowId, type BotReply, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
-import { closeConversationSignal, conversationViewQuery, conversationWorkflow, customerMessageUpdate, type DeskSettings } from '../../workflows/conversation';
+import { conversationWorkflowId, type BotReply, type Channel, type CustomerMessage, type ConversationView, type MessageProblemType } from '../../domain/conversation';
+import { callAgentLineSignal } from '../../workflows/conversation-signals';
+import { closeConversationSignal, conversationViewQuery, conversationWorkflow, customerMessageUpdate, type ConversationWorkflowInput, type DeskSettings } from '../../workflows/conversation';
 import { ChannelKey, CustomerIdKey, StatusKey } from '../../domain/search-attributes';
 import { HttpError, notFound } from '../errors';
 
@@ -36,17 +37,24 @@ export function createConversationService(deps: {
 }) {
   const { client, models } = deps;
 
-  async function deliver(conversationId: string, message: CustomerMessage): Promise<BotReply> {
-    const startWorkflowOperation = new WithStartWorkflowOperation(conversationWorkflow, {
+  /** How a conversation is started, by its first message or by a line of a call's transcript. */
+  function startOptions(conversationId: string, channel: Channel, customerId: string) {
+    return {
       workflowId: conversationWorkflowId(conversationId),
       taskQueue: deps.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ conversationId, channel: message.channel, customerId: message.customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap, desk: deps.desk }],
+      args: [{ conversationId, channel, customerId, idleTimeoutMs: deps.idleTimeoutMs, turnCap: deps.turnCap, desk: deps.desk }] as [ConversationWorkflowInput],
       typedSearchAttributes: [
-        { key: CustomerIdKey, value: message.customerId },
-        { key: ChannelKey, value: message.channel },
+        { key: CustomerIdKey, value: customerId },
+        { key: ChannelKey, value: channel },
         { key: StatusKey, value: 'open' },
       ],
+    };
+  }
+
+  async function deliver(conversationId: string, message: CustomerMessage): Promise<BotReply> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(conversationWorkflow, {
+      ...startOptions(conversationId, message.channel, message.customerId),
+      workflowIdConflictPolicy: 'USE_EXISTING',
     });
     return client.workflow.executeUpdateWithStart(customerMessageUpdate, {
       args: [message],
@@ -72,6 +80,18 @@ export function createConversationService(deps: {
       const closing = client.workflow.getHandle(conversationWorkflowId(conversationId));
       await Promise.race([closing.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSING_WAIT_MS))]);
       return deliver(conversationId, message);
+    },
+
+    /**
+     * A call-centre agent's line from a phone transcript: into the conversation's transcript (started
+     * if need be) in order with the caller's turns, which the caller sends after it. Nothing is answered or sent.
+     */
+    async addCallAgentLine(conversationId: string, line: { customerId: string; lineId: string; text: string }): Promise<void> {
+      await client.workflow.signalWithStart(conversationWorkflow, {
+        ...startOptions(conversationId, 'phone', line.customerId),
+        signal: callAgentLineSignal,
+        signalArgs: [{ lineId: line.lineId, text: line.text }],
+      });
     },
 
     /** Asks a running conversation to close; it records its outcome events as it does. */

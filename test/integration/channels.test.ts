@@ -305,13 +305,14 @@ describe('e-mail', () => {
 });
 
 describe('phone transcripts', () => {
-  it('become a phone conversation the bot answers into and the desk works, with nothing sent', async () => {
+  it('become a phone conversation the bot answers into and the desk works, with the call agent shown and nothing sent', async () => {
     const transcriptBody = {
       callId: 'call-42',
       from: '+8613800138001',
       turns: [
         { speaker: 'agent', text: '您好,这里是客服中心。' },
         { speaker: 'customer', text: '几天内可以无理由退货?' },
+        { speaker: 'agent', text: '好的,我帮您查一下。' },
         { speaker: 'customer', text: '转人工' },
       ],
     };
@@ -319,7 +320,7 @@ describe('phone transcripts', () => {
     expect((await signedPost('/api/channels/phone/transcripts', PHONE_SECRET, { ...transcriptBody, turns: [] })).status).toBe(400);
     const taken = await signedPost('/api/channels/phone/transcripts', PHONE_SECRET, transcriptBody);
     expect(taken.status, taken.text).toBe(200);
-    expect(taken.json).toMatchObject({ customerId: 'c-1001', customerTurns: 2, duplicates: 0 });
+    expect(taken.json).toMatchObject({ customerId: 'c-1001', customerTurns: 2, agentTurns: 2, duplicates: 0 });
     expect((await signedPost('/api/channels/phone/transcripts', PHONE_SECRET, transcriptBody)).json.duplicates).toBe(2);
     const conversationId = taken.json.conversationId as string;
     const resolve = await agentReplies(conversationId, '王先生您好,我来跟进退货。');
@@ -329,6 +330,16 @@ describe('phone transcripts', () => {
     }, 'the agent reply in the call transcript');
     expect(rows.filter((r) => r.role === 'customer').map((r) => r.text)).toEqual(['几天内可以无理由退货?', '转人工']);
     expect(rows.some((r) => r.role === 'bot')).toBe(true);
+    // The call agent's lines are in the transcript once each (the transcript was delivered twice), in their places among the caller's.
+    const at = (text: string) => rows.findIndex((r) => r.text === text);
+    expect(rows.filter((r) => r.role === 'agent').map((r) => r.text).slice(0, 2)).toEqual(['您好,这里是客服中心。', '好的,我帮您查一下。']);
+    expect(at('您好,这里是客服中心。')).toBeLessThan(at('几天内可以无理由退货?'));
+    expect(at('好的,我帮您查一下。')).toBeGreaterThan(at('几天内可以无理由退货?'));
+    expect(at('好的,我帮您查一下。')).toBeLessThan(at('转人工'));
+    // The bot answered the caller only: each of its lines follows a caller's line.
+    rows.forEach((r, i) => {
+      if (r.role === 'bot') expect(rows[i - 1]?.role, `before "${r.text}"`).toBe('customer');
+    });
     expect(await system.db.models.Delivery.countDocuments({ conversationId })).toBe(0);
     await resolve();
   });
