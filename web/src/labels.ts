@@ -88,6 +88,7 @@ const eventType: Labels = {
   purchase: { en: 'purchase', zh: '购买' },
   coupon_redeemed: { en: 'coupon used', zh: '使用优惠券' },
   unsubscribe: { en: 'unsubscribed', zh: '退订' },
+  resubscribe: { en: 'subscribed again', zh: '恢复订阅' },
   conversation_closed: { en: 'conversation closed', zh: '会话结束' },
   resolved_by_bot: { en: 'resolved by the bot', zh: '机器人解决' },
   handed_off: { en: 'handed to a person', zh: '转人工' },
